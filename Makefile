@@ -1,0 +1,40 @@
+# Two commands set everything up: `make run` serves the app, `make test` runs the whole suite.
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: run test install translations migrate demo extract chromium check-forms
+
+$(BIN)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+translations: install
+	$(BIN)/pybabel compile -d locales
+
+migrate: translations
+	$(BIN)/flask db migrate
+
+demo: migrate
+	$(BIN)/flask demo load
+
+run: demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# Debian's chromium for the browser tests (never a downloaded browser build).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+test: translations chromium
+	$(BIN)/python -m pytest
+
+check-forms: install
+	$(BIN)/flask forms check
+
+# Refresh the template and the catalogs after changing texts in code, templates or forms/.
+extract: install
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o locales/messages.pot .
+	$(BIN)/pybabel update -q --no-fuzzy-matching -i locales/messages.pot -d locales

@@ -1,0 +1,196 @@
+"""The applicant's steps: start a service, answer step by step, live field checks, check your answers."""
+import json
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from htmx_flask import request as htmx_request
+
+from . import drafts
+from .engine import Answer, Journey, fingerprint
+from .questions import TYPES
+from .services import get_services
+
+bp = Blueprint("apply", __name__)
+
+
+def _service(service_id):
+    """The service with this id, or 404."""
+    service = get_services().get(service_id)
+    if service is None:
+        abort(404)
+    return service
+
+
+def _load(application_id):
+    """The current account's draft with its service and journey, or 404."""
+    app_row = drafts.get_own(application_id)
+    if app_row["status"] != "draft":
+        abort(404)
+    service = _service(app_row["service_id"])
+    return app_row, service, Journey(service, drafts.answers(application_id))
+
+
+def _step(journey, step_id):
+    """The step with this id in the journey's service, or 404."""
+    step = journey.service.step(step_id)
+    if step is None:
+        abort(404)
+    return step
+
+
+@bp.post("/services/<service_id>/start")
+def start(service_id):
+    """Open a new draft of a service, prefilled from the profile, at its first step."""
+    from .accounts import own_person
+    service = _service(service_id)
+    if not current_user.is_authenticated:  # after logging in, come back to the service's start page
+        return redirect(url_for("accounts.login", next=url_for("catalogue.service", service_id=service_id)))
+    person = own_person()
+    draft_id = drafts.create(service, current_user.id, person["id"], json.loads(person["profile"]))
+    return redirect(url_for("apply.step", application_id=draft_id, step_id=service.steps[0].id))
+
+
+@bp.get("/applications/<application_id>")
+@login_required
+def resume(application_id):
+    """Continue a draft at its first unfinished step, or at "check your answers" when all are complete."""
+    app_row, service, journey = _load(application_id)
+    first = journey.first_unfinished()
+    if first is None:
+        return redirect(url_for("apply.check", application_id=application_id))
+    return redirect(url_for("apply.step", application_id=application_id, step_id=first.id))
+
+
+def _posted_changes(journey, step, form):
+    """Answers the user changed in this POST: present in the form and different from what the page showed."""
+    try:
+        seen = dict(item.split(":", 1) for item in request.form.get("_seen", "").split(",") if ":" in item)
+    except ValueError:
+        seen = {}
+    changes = {}
+    for q in journey.questions(step):
+        raw = form[q.id].data
+        if raw is None:  # not sent at all (no radio chosen, or a truncated POST): keep what is stored
+            continue
+        if fingerprint(raw) != seen.get(q.id):
+            changes[q.id] = raw
+    return changes
+
+
+def render_step(app_row, journey, step, form, status=200, notice=None, seen=None):
+    """The step page; `seen` records what each field showed, so the next POST writes only real changes."""
+    questions = journey.questions(step)
+    if seen is None:
+        seen = ",".join(f"{q.id}:{fingerprint(form[q.id].data)}" for q in questions)
+    number, total = journey.position(step)
+    previous = journey.neighbour(step, -1)
+    return render_template(
+        "apply/step.html", application=app_row, service=journey.service, journey=journey, step=step,
+        questions=questions, form=form, seen=seen, number=number, total=total, previous=previous,
+        change=request.args.get("change") == "1", notice=notice,
+    ), status
+
+
+@bp.route("/applications/<application_id>/steps/<step_id>", methods=["GET", "POST"])
+@login_required
+def step(application_id, step_id):
+    """Show a step; on POST store every changed answer, then go on only when the step is valid."""
+    app_row, service, journey = _load(application_id)
+    step = _step(journey, step_id)
+    if not journey.may_visit(step):
+        return redirect(url_for("apply.resume", application_id=application_id))
+    if request.method == "GET":
+        return render_step(app_row, journey, step, journey.form(step))
+
+    posted = journey.form(step, formdata=request.form)
+    changes = _posted_changes(journey, step, posted)
+    raws = {k: a.raw for k, a in journey.answers.items()} | changes
+    form = journey.form(step, formdata=_formdata(journey, step, raws))
+    valid = form.validate()
+    stored = journey.answers
+    to_save = {}
+    for q in journey.questions(step):
+        raw = raws.get(q.id)
+        if raw is None:
+            continue
+        value = form[q.id].canonical if not form[q.id].errors else None
+        old = stored.get(q.id)
+        prefilled = bool(old and old.prefilled and q.id not in changes)
+        if old is None or old.raw != raw or old.value != value:
+            to_save[q.id] = Answer(raw, value, prefilled)
+    drafts.save(application_id, to_save)
+
+    if request.form.get("action") == "pause":
+        flash(_("Your answers are saved. You can continue at any time."))
+        return redirect(url_for("dashboard.index"))
+    if not valid:
+        return render_step(app_row, journey, step, form, status=422)
+    journey = Journey(service, drafts.answers(application_id))
+    following = journey.first_unfinished() if request.args.get("change") == "1" else journey.neighbour(step, +1)
+    if following is None:
+        return redirect(url_for("apply.check", application_id=application_id))
+    extra = {"change": "1"} if request.args.get("change") == "1" else {}
+    return redirect(url_for("apply.step", application_id=application_id, step_id=following.id, **extra))
+
+
+def _formdata(journey, step, raws):
+    """Form data for a step from raw answers."""
+    from .engine import formdata_for
+    return formdata_for(journey.questions(step), raws)
+
+
+@bp.post("/applications/<application_id>/steps/<step_id>/fields/<question_id>")
+@login_required
+def check_field(application_id, step_id, question_id):
+    """Live check of one field (htmx): store what was typed and answer the field's partial with its message."""
+    app_row, service, journey = _load(application_id)
+    step = _step(journey, step_id)
+    questions = {q.id: q for q in journey.questions(step)}
+    if question_id not in questions:
+        abort(404)
+    form = journey.form(step, formdata=request.form, live=True)
+    field = form[question_id]
+    if field.data is not None:
+        field.validate(form)
+        old = journey.answers.get(question_id)
+        value = field.canonical if not field.errors else None
+        if old is None or old.raw != field.data or old.value != value:
+            drafts.save(application_id, {question_id: Answer(field.data, value, False)})
+            journey.answers[question_id] = Answer(field.data, value, False)
+    if not htmx_request.htmx:
+        return redirect(url_for("apply.step", application_id=application_id, step_id=step_id))
+    return render_template("apply/_field_check.html", q=questions[question_id], form=form, field=field,
+                           application=app_row, step=step, journey=journey)
+
+
+@bp.get("/applications/<application_id>/check")
+@login_required
+def check(application_id):
+    """Check your answers: every answer by step with a change link, the documents and the fee."""
+    app_row, service, journey = _load(application_id)
+    first = journey.first_unfinished()
+    if first is not None:
+        return redirect(url_for("apply.step", application_id=application_id, step_id=first.id))
+    rows = []
+    for s in journey.steps:
+        items = []
+        for q in journey.questions(s):
+            answer = journey.answers.get(q.id)
+            shown = TYPES[q.type].display(answer.value, q) if answer and answer.value is not None else None
+            items.append((q, shown))
+        rows.append((s, items))
+    return render_template("apply/check.html", application=app_row, service=service, journey=journey, rows=rows)
+
+
+def replay_step(application_id, step_id):
+    """A step POST whose security token had expired: nothing is saved, but every typed answer is shown again."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    app_row, service, journey = _load(application_id)
+    step = _step(journey, step_id)
+    if not journey.may_visit(step):
+        return redirect(url_for("apply.resume", application_id=application_id))
+    form = journey.form(step, formdata=request.form)
+    notice = _("For your security this page had expired, so nothing was saved yet. Your answers are still here: check them and send the page again.")
+    return render_step(app_row, journey, step, form, status=400, notice=notice, seen=request.form.get("_seen", ""))

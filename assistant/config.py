@@ -1,0 +1,46 @@
+"""Configuration from environment variables, each with a documented default (see README)."""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name, default):
+    """Read a yes/no setting from the environment."""
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path):
+    """Build the settings from ASSISTANT_* variables; the README lists them all."""
+    env = os.environ.get("ASSISTANT_ENV", "development")
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": os.environ.get("ASSISTANT_SECRET_KEY"),
+        "DATABASE": os.environ.get("ASSISTANT_DATABASE", str(Path(instance_path) / "assistant.sqlite")),
+        "FORMS_DIR": os.environ.get("ASSISTANT_FORMS_DIR", str(ROOT / "forms")),
+        "OFFICE_NAME": os.environ.get("ASSISTANT_OFFICE_NAME", "Ausländerbehörde Musterstadt"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("ASSISTANT_MAX_REQUEST_BYTES", 64 * 1024)),
+        "SESSION_COOKIE_SECURE": _bool("ASSISTANT_SECURE_COOKIES", env == "production"),
+        "REMEMBER_COOKIE_SECURE": _bool("ASSISTANT_SECURE_COOKIES", env == "production"),
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "de",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "locales"),
+    }
+
+
+def ensure_secret_key(app):
+    """Keep a generated key in the instance folder in development; refuse to run production without one."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config["ENV_NAME"] == "production":
+        raise RuntimeError("ASSISTANT_SECRET_KEY must be set when ASSISTANT_ENV=production")
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    app.config["SECRET_KEY"] = path.read_text().strip()

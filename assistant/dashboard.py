@@ -1,0 +1,36 @@
+"""The applicant's dashboard: drafts with progress and last change; continue or delete."""
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from . import drafts
+from .engine import Journey
+from .services import get_services
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.get("/dashboard")
+@login_required
+def index():
+    """The account's drafts, newest change first, with "step N of M" progress."""
+    services = get_services()
+    items = []
+    for row in drafts.list_own():
+        service = services.get(row["service_id"])
+        if service is None:
+            continue
+        journey = Journey(service, drafts.answers(row["id"]))
+        done = sum(1 for s in journey.steps if not journey.errors(s))
+        items.append({"row": row, "service": service, "done": done, "total": len(journey.steps)})
+    return render_template("dashboard/index.html", items=items)
+
+
+@bp.post("/applications/<application_id>/delete")
+@login_required
+def delete(application_id):
+    """Delete one of the account's drafts."""
+    drafts.get_own(application_id)
+    drafts.delete(application_id)
+    flash(_("The draft is deleted."))
+    return redirect(url_for("dashboard.index"))

@@ -1,0 +1,71 @@
+"""The SQLite database: one sqlite-utils Database per request, migrations, CLI."""
+import sqlite3
+
+import click
+from flask.cli import AppGroup
+import sqlite_utils
+from flask import current_app, g
+
+from migrations import migrations
+
+
+def connect(path):
+    """Open the database file with WAL, foreign keys and a busy timeout for concurrent writers."""
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return sqlite_utils.Database(conn)
+
+
+def get_db():
+    """The request's database, opened on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(exc=None):
+    """Close the request's database, if one was opened."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def migrate(path):
+    """Apply every pending migration to the database file."""
+    db = connect(path)
+    try:
+        migrations.apply(db)
+        return [m.name for m in migrations.applied(db)]
+    finally:
+        db.close()
+
+
+def state():
+    """What /healthz reports: reachable, and whether migrations are pending."""
+    try:
+        db = get_db()
+        pending = migrations.pending(db)
+        return "ok" if not pending else "migrations pending"
+    except sqlite3.Error as exc:
+        return f"error: {exc.__class__.__name__}"
+
+
+@click.group("db", cls=AppGroup)
+def db_cli():
+    """Database commands."""
+
+
+@db_cli.command("migrate")
+def migrate_command():
+    """Apply pending migrations."""
+    applied = migrate(current_app.config["DATABASE"])
+    click.echo(f"Database {current_app.config['DATABASE']}: {len(applied)} migrations applied.")
+
+
+def init_app(app):
+    """Register teardown and the `db` CLI group."""
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(db_cli)

@@ -1,0 +1,35 @@
+"""Demo data for a first look: an applicant with a filled profile."""
+import click
+from flask.cli import AppGroup
+from flask import current_app
+
+from .db import get_db
+
+DEMO_EMAIL = "demo@example.org"
+DEMO_PASSWORD = "demo-password"
+DEMO_PROFILE = {
+    "family_name": "Haddad", "given_names": "Lina", "birth_date": "1990-03-27", "birth_place": "Aleppo",
+    "birth_country": "SY", "nationality": "SY", "phone": "+4915123456789", "email": DEMO_EMAIL,
+    "address": {"street": "Musterstraße 1", "postcode": "10115", "city": "Berlin", "country": "DE"},
+    "passport_number": "N01234567", "passport_country": "SY", "passport_expiry": "2030-05-31",
+}
+
+
+@click.group("demo", cls=AppGroup)
+def demo_cli():
+    """Demo data commands."""
+
+
+@demo_cli.command("load")
+def load_command():
+    """Create the demo applicant (once) and print the login."""
+    from .accounts import create_account
+    if not get_db().execute("SELECT 1 FROM accounts WHERE email = ?", [DEMO_EMAIL]).fetchone():
+        create_account(DEMO_EMAIL, DEMO_PASSWORD, profile=DEMO_PROFILE)
+    click.echo("Demo logins (http://127.0.0.1:5000/login):")
+    click.echo(f"  applicant  {DEMO_EMAIL}  /  {DEMO_PASSWORD}")
+
+
+def init_app(app):
+    """Register the `demo` CLI group."""
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,88 @@
+"""Languages: locale choice, digit normalisation and the Babel extractor for service files."""
+import unicodedata
+from pathlib import Path
+
+import yaml
+from flask import current_app, request
+from flask_babel import Babel
+
+TEXT_KEYS = {"title", "summary", "audience", "label", "hint", "intro", "message", "note"}
+COOKIE = "lang"
+
+
+def available_locales():
+    """Languages with a catalog in locales/, German (the source of truth for the office) first."""
+    folder = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    found = sorted(p.name for p in folder.iterdir() if (p / "LC_MESSAGES").is_dir())
+    return ["de"] + [code for code in found if code != "de"]
+
+
+def select_locale():
+    """The user's explicit choice (cookie), else the browser's preference, else German."""
+    locales = available_locales()
+    chosen = request.cookies.get(COOKIE)
+    if chosen in locales:
+        return chosen
+    return request.accept_languages.best_match(locales) or "de"
+
+
+def normalize_digits(text):
+    """Turn Arabic-Indic, Persian and other Unicode decimal digits into ASCII digits."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
+
+
+def extract_yaml(fileobj, keywords, comment_tags, options):
+    """Babel extractor: yield every text of a service file (labels, hints, messages, ...) with its line."""
+    root = yaml.compose(fileobj.read().decode("utf-8"))
+
+    def walk(node, key=None):
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                yield from walk(v, k.value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                yield from walk(item, key)
+        elif isinstance(node, yaml.ScalarNode) and key in TEXT_KEYS | {"prepare"} and node.value:
+            yield node.start_mark.line + 1, "gettext", node.value, []
+
+    if root is not None:
+        yield from walk(root)
+
+
+babel = Babel()
+
+
+RTL = {"ar", "fa", "ps", "he", "ur"}
+
+
+def init_app(app):
+    """Set up Flask-Babel, the template globals for language and direction, and localised filters."""
+    from babel import Locale
+    from babel.dates import format_datetime
+    from babel.numbers import format_currency
+    from datetime import datetime
+    from decimal import Decimal
+    from flask_babel import get_locale, get_timezone
+
+    from .questions import Country
+
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def language_globals():
+        lang = str(get_locale())
+        return {
+            "current_lang": lang,
+            "current_dir": "rtl" if lang in RTL else "ltr",
+            "languages": [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in available_locales()],
+            "countries": Country().choices,
+        }
+
+    @app.template_filter("money")
+    def money(amount):
+        return format_currency(Decimal(amount), "EUR", locale=get_locale())
+
+    @app.template_filter("when")
+    def when(timestamp):
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+        return format_datetime(moment, "medium", tzinfo=get_timezone(), locale=get_locale())

@@ -1,0 +1,210 @@
+"""Services as data: load forms/*.yaml, check them against the schema and for consistency."""
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+import jsonschema
+import yaml
+from flask import current_app
+
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "service.schema.json").read_text())
+DATE_CHECKS = ("after", "before", "not_after", "not_before")
+PREFILL_TYPES = {
+    "given_names": {"name"}, "family_name": {"name"}, "birth_name": {"name"},
+    "birth_date": {"date"}, "passport_expiry": {"date"}, "birth_place": {"text"},
+    "birth_country": {"country"}, "nationality": {"nationality", "country"},
+    "passport_country": {"country", "nationality"}, "address": {"address"},
+    "phone": {"phone"}, "email": {"email"}, "passport_number": {"passport"},
+}
+
+
+class ServiceError(Exception):
+    """A service file that cannot be used: which file, where inside it, and what is wrong."""
+
+    def __init__(self, file, path, message):
+        self.file, self.path, self.message = str(file), path, message
+        super().__init__(f"{self.file}: at {path or '(top)'}: {message}")
+
+
+@dataclass
+class Question:
+    """One question of a step, as written in the YAML file."""
+    id: str
+    type: str
+    label: str
+    hint: str = None
+    required: bool = False
+    partial: bool = False
+    latin: bool = False
+    autocomplete: str = None
+    prefill: str = None
+    show_if: dict = None
+    choices: list = field(default_factory=list)
+    checks: list = field(default_factory=list)
+
+
+@dataclass
+class Step:
+    """A page of questions."""
+    id: str
+    title: str
+    questions: list
+    intro: str = None
+    show_if: dict = None
+
+
+@dataclass
+class Service:
+    """A whole service definition."""
+    id: str
+    version: int
+    title: str
+    summary: str
+    audience: str
+    fee: dict
+    steps: list
+    leika: str = None
+    prepare: list = field(default_factory=list)
+    documents: list = field(default_factory=list)
+    source: str = None
+
+    def __post_init__(self):
+        self.questions = {q.id: q for s in self.steps for q in s.questions}
+        self.step_of = {q.id: s for s in self.steps for q in s.questions}
+
+    def step(self, step_id):
+        """The step with this id, or None."""
+        return next((s for s in self.steps if s.id == step_id), None)
+
+
+def matches(condition, values):
+    """Whether the canonical answers satisfy a `show_if` condition (None always matches)."""
+    if not condition:
+        return True
+    for key, wanted in condition.items():
+        options = wanted if isinstance(wanted, list) else [wanted]
+        if values.get(key) not in options:
+            return False
+    return True
+
+
+def _build(data, source):
+    """Turn checked YAML data into dataclasses."""
+    steps = [
+        Step(id=s["id"], title=s["title"], intro=s.get("intro"), show_if=s.get("show_if"),
+             questions=[Question(**q) for q in s["questions"]])
+        for s in data["steps"]
+    ]
+    rest = {k: v for k, v in data.items() if k != "steps"}
+    return Service(steps=steps, source=str(source), **rest)
+
+
+def _check_consistency(data, file):
+    """Checks a JSON Schema cannot express: unique ids, references to earlier questions, fitting types."""
+    seen = {}  # question id -> (step index, question dict)
+    step_ids = set()
+
+    def check_condition(cond, path, before_step):
+        for key, wanted in (cond or {}).items():
+            if key not in seen or (before_step is not None and seen[key][0] >= before_step):
+                where = "an earlier step" if before_step is not None else "this service"
+                raise ServiceError(file, f"{path}/{key}", f"'{key}' is not a question of {where}")
+            q = seen[key][1]
+            allowed = {c["value"] for c in q.get("choices", [])} if q["type"] == "choice" else (
+                {True, False} if q["type"] == "yesno" else None)
+            for value in wanted if isinstance(wanted, list) else [wanted]:
+                if allowed is not None and value not in allowed:
+                    raise ServiceError(file, f"{path}/{key}", f"{value!r} is not an answer of '{key}'")
+
+    for si, step in enumerate(data["steps"]):
+        spath = f"steps/{si}"
+        if step["id"] in step_ids:
+            raise ServiceError(file, f"{spath}/id", f"step id '{step['id']}' is used twice")
+        step_ids.add(step["id"])
+        check_condition(step.get("show_if"), f"{spath}/show_if", si)
+        for qi, q in enumerate(step["questions"]):
+            qpath = f"{spath}/questions/{qi}"
+            if q["id"] in seen:
+                raise ServiceError(file, f"{qpath}/id", f"question id '{q['id']}' is used twice")
+            check_condition(q.get("show_if"), f"{qpath}/show_if", si)
+            seen[q["id"]] = (si, q)
+            if q.get("prefill") and q["type"] not in PREFILL_TYPES[q["prefill"]]:
+                raise ServiceError(file, f"{qpath}/prefill", f"profile key '{q['prefill']}' does not fit type '{q['type']}'")
+            for k in ("partial", "latin"):
+                if q.get(k) and q["type"] != {"partial": "date", "latin": "name"}[k]:
+                    raise ServiceError(file, f"{qpath}/{k}", f"'{k}' is not allowed for type '{q['type']}'")
+            for ci, check in enumerate(q.get("checks", [])):
+                cpath = f"{qpath}/checks/{ci}"
+                kind = next(k for k in check if k != "message")
+                fits = {"date": DATE_CHECKS + ("max_years_ago",), "number": ("min", "max"), "money": ("min", "max")}
+                text_kinds = ("min_length", "max_length", "pattern")
+                allowed = fits.get(q["type"], text_kinds if q["type"] in ("text", "name", "longtext", "passport") else ())
+                if kind not in allowed:
+                    raise ServiceError(file, f"{cpath}/{kind}", f"check '{kind}' does not fit type '{q['type']}'")
+                ref = check.get(kind) if kind in DATE_CHECKS else None
+                if ref and ref != "today" and (ref not in seen or seen[ref][1]["type"] != "date" or ref == q["id"]):
+                    raise ServiceError(file, f"{cpath}/{kind}", f"'{ref}' is not an earlier date question")
+                if kind == "pattern":
+                    try:
+                        re.compile(check["pattern"])
+                    except re.error as exc:
+                        raise ServiceError(file, f"{cpath}/pattern", f"not a regular expression: {exc}") from None
+    for di, doc in enumerate(data.get("documents", [])):
+        check_condition(doc.get("show_if"), f"documents/{di}/show_if", None)
+
+
+def load_file(path):
+    """Load and check one service file; raise ServiceError naming the problem."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ServiceError(path, "", f"not valid YAML: {exc}") from None
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
+    if error is not None:
+        raise ServiceError(path, "/".join(str(p) for p in error.absolute_path), error.message)
+    _check_consistency(data, path)
+    return _build(data, path)
+
+
+def load_services(folder):
+    """Load every service of a folder, keyed by id, in file-name order."""
+    services = {}
+    for path in sorted(Path(folder).glob("*.yaml")):
+        service = load_file(path)
+        if service.id in services:
+            raise ServiceError(path, "id", f"service id '{service.id}' is also used by {services[service.id].source}")
+        services[service.id] = service
+    return services
+
+
+def get_services():
+    """The services loaded at start-up."""
+    return current_app.extensions["services"]
+
+
+@click.group("forms", cls=AppGroup)
+def forms_cli():
+    """Service definition commands."""
+
+
+@forms_cli.command("check")
+@click.argument("folder", required=False)
+def check_command(folder):
+    """Check every service file (of FOLDER, default the configured one)."""
+    try:
+        services = load_services(folder or current_app.config["FORMS_DIR"])
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    for s in services.values():
+        click.echo(f"{s.id} v{s.version}: {len(s.steps)} steps, {len(s.questions)} questions ({Path(s.source).name})")
+    click.echo(f"{len(services)} services are valid.")
+
+
+def init_app(app):
+    """Load the services once; a broken file stops start-up."""
+    app.extensions["services"] = load_services(app.config["FORMS_DIR"])
+    app.cli.add_command(forms_cli)

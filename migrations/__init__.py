@@ -1,0 +1,67 @@
+"""Schema changes, one function per change, applied in order. Never edit one that has landed."""
+from sqlite_utils import Migrations
+
+migrations = Migrations("assistant")
+
+
+@migrations(name="0001_accounts_and_persons")
+def _accounts_and_persons(db):
+    """Accounts log in; persons are whom applications are about (an applicant's own, or a counselor's clients)."""
+    db.execute("""
+        CREATE TABLE accounts (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL DEFAULT 'applicant' CHECK (role IN ('applicant', 'caseworker', 'admin')),
+            locale TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")
+    db.execute("""
+        CREATE TABLE persons (
+            id INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            profile TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(profile)),
+            is_self INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")
+    db.execute("CREATE UNIQUE INDEX persons_self ON persons(account_id) WHERE is_self")
+
+
+@migrations(name="0002_applications")
+def _applications(db):
+    """Applications record the person they are for and the account that acted; answers are stored one row per question."""
+    db.execute("""
+        CREATE TABLE applications (
+            id TEXT PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+            account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            service_id TEXT NOT NULL,
+            service_version INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'draft',
+            reference TEXT UNIQUE,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            submitted_at TEXT
+        )""")
+    db.execute("CREATE INDEX applications_account ON applications(account_id, status)")
+    db.execute("""
+        CREATE TABLE answers (
+            application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            raw TEXT NOT NULL CHECK (json_valid(raw)),
+            value TEXT CHECK (value IS NULL OR json_valid(value)),
+            prefilled INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            PRIMARY KEY (application_id, question_id)
+        )""")
+    db.execute("""
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+            account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data)),
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")
+    db.execute("CREATE INDEX events_application ON events(application_id, id)")
