@@ -97,6 +97,9 @@ def apply_check(form, q, check, value):
         if (kind == "min_length" and len(value) < arg) or (kind == "max_length" and len(value) > arg):
             raise ValidationError(custom or (_("Enter at least %(number)s characters.", number=arg) if kind == "min_length"
                                              else _("Your answer is too long: at most %(max)s characters.", max=arg)))
+    elif kind == "equals":
+        if value != arg:
+            raise ValidationError(custom or _("Choose the answer that lets you go on."))
     elif kind == "pattern":
         if not re.fullmatch(arg, value):
             raise ValidationError(custom or _("Check the format of your answer."))

@@ -64,7 +64,7 @@ def init_app(app):
     from decimal import Decimal
     from flask_babel import get_locale, get_timezone
 
-    from .questions import Country
+    from .questions import TYPES
 
     babel.init_app(app, locale_selector=select_locale)
 
@@ -75,7 +75,7 @@ def init_app(app):
             "current_lang": lang,
             "current_dir": "rtl" if lang in RTL else "ltr",
             "languages": [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in available_locales()],
-            "countries": Country().choices,
+            "country_choices": lambda type_name="country": TYPES[type_name].choices(),
         }
 
     @app.template_filter("money")

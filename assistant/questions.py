@@ -12,10 +12,9 @@ import phonenumbers
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
-from flask_wtf import FlaskForm
+from flask_babel import get_locale, gettext as _
 from stdnum import iban as stdnum_iban
-from wtforms import Form, FormField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
 from . import dates
@@ -127,7 +126,6 @@ def _countries(locale, with_nationality_extras):
 
 class Country(QuestionType):
     """An ISO 3166-1 alpha-2 country code chosen from a list named in the user's language."""
-    field_class = SelectField
     extras = False
 
     def choices(self):
@@ -146,8 +144,6 @@ class Country(QuestionType):
     def display(self, value, q):
         return dict(self.choices()).get(value, value)
 
-    def field(self, q, validators):
-        return SelectField(q.label, validators=validators, choices=[("", "")] + self.choices(), validate_choice=False)
 
 
 class Nationality(Country):
@@ -157,7 +153,6 @@ class Nationality(Country):
 
 class Choice(QuestionType):
     """One of the question's choices."""
-    field_class = RadioField
 
     def parse(self, raw, q):
         if raw not in {c["value"] for c in q.choices}:
@@ -167,8 +162,6 @@ class Choice(QuestionType):
     def display(self, value, q):
         return next((_(c["label"]) for c in q.choices if c["value"] == value), value)
 
-    def field(self, q, validators):
-        return RadioField(q.label, validators=validators, choices=[(c["value"], c["label"]) for c in q.choices], validate_choice=False)
 
 
 class YesNo(QuestionType):
@@ -185,8 +178,6 @@ class YesNo(QuestionType):
     def to_raw(self, value):
         return "yes" if value else "no"
 
-    def field(self, q, validators):
-        return RadioField(q.label, validators=validators, choices=[("yes", _l("Yes")), ("no", _l("No"))], validate_choice=False)
 
 
 class Number(QuestionType):
@@ -290,14 +281,6 @@ class Iban(QuestionType):
         return stdnum_iban.format(value)
 
 
-class AddressForm(Form):
-    """The parts of a postal address."""
-    street = StringField()
-    postcode = StringField()
-    city = StringField()
-    country = StringField(default="DE")
-
-
 class Address(QuestionType):
     """A postal address; German postcodes have five digits, foreign addresses are allowed."""
     parts = ("street", "postcode", "city", "country")
@@ -327,9 +310,6 @@ class Address(QuestionType):
 
     def formdata(self, q, raw):
         return [(f"{q.id}-{p}", str(v)) for p, v in (raw or {}).items() if p in self.parts]
-
-    def field(self, q, validators):
-        return FormField(AddressForm, q.label, validators=validators)
 
 
 TYPES = {

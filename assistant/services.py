@@ -139,7 +139,8 @@ def _check_consistency(data, file):
             for ci, check in enumerate(q.get("checks", [])):
                 cpath = f"{qpath}/checks/{ci}"
                 kind = next(k for k in check if k != "message")
-                fits = {"date": DATE_CHECKS + ("max_years_ago",), "number": ("min", "max"), "money": ("min", "max")}
+                fits = {"date": DATE_CHECKS + ("max_years_ago",), "number": ("min", "max"), "money": ("min", "max"),
+                        "yesno": ("equals",), "choice": ("equals",)}
                 text_kinds = ("min_length", "max_length", "pattern")
                 allowed = fits.get(q["type"], text_kinds if q["type"] in ("text", "name", "longtext", "passport") else ())
                 if kind not in allowed:

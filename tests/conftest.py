@@ -1,0 +1,157 @@
+"""Fixtures: a real app on a real SQLite file, a logged-in client, and helpers that post forms like a browser."""
+import re
+from datetime import date, timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+
+from assistant import create_app
+from assistant.db import migrate
+from assistant.demo import DEMO_PROFILE
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    """A migrated database file."""
+    path = tmp_path / "assistant.sqlite"
+    migrate(str(path))
+    return path
+
+
+@pytest.fixture
+def make_app(db_path, tmp_path):
+    """Build app instances on the same database file (a restart is a new instance)."""
+    def build(**config):
+        settings = {"TESTING": True, "DATABASE": str(db_path), "SECRET_KEY": "test-secret"} | config
+        return create_app(settings)
+    return build
+
+
+@pytest.fixture
+def app(make_app):
+    """The app under test."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    """A browser-like client without a login."""
+    return app.test_client()
+
+
+def soup(response):
+    """Parsed HTML of a response."""
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def form_fields(page, form_selector="main form[method=post]"):
+    """The values a browser would send for the page's form (hidden, text, checked radios, selected options)."""
+    form = page.select_one(form_selector)
+    data = {}
+    for el in form.select("input, textarea, select"):
+        name = el.get("name")
+        if not name:
+            continue
+        if el.name == "select":
+            chosen = el.select_one("option[selected]")
+            data[name] = chosen["value"] if chosen else ""
+        elif el.name == "textarea":
+            data[name] = el.text
+        elif el.get("type") == "radio":
+            if el.has_attr("checked"):
+                data[name] = el["value"]
+        else:
+            data[name] = el.get("value", "")
+    return data
+
+
+def submit(client, url, changes=None, action="next", **kwargs):
+    """GET a page, then POST its form with some fields changed, as a browser would."""
+    page = soup(client.get(url))
+    data = form_fields(page) | (changes or {})
+    if action:
+        data["action"] = action
+    return client.post(url, data=data, **kwargs)
+
+
+def register(client, email="ana@example.org", profile=None):
+    """Create an account through the form and log in."""
+    response = submit(client, "/register", {"email": email, "password": PASSWORD, "confirm": PASSWORD}, action=None)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    if profile:
+        from assistant.questions import TYPES
+        from assistant.accounts import PROFILE
+        raws = {}
+        for q in PROFILE:
+            if q.id in profile:
+                raw = TYPES[q.type].to_raw(profile[q.id])
+                raws |= {f"{q.id}-{k}": v for k, v in raw.items()} if q.type == "address" else {q.id: raw}
+        with client.application.test_request_context():
+            pass
+        assert submit(client, "/profile", raws, action=None).status_code == 302
+    return client
+
+
+@pytest.fixture
+def applicant(client):
+    """A logged-in applicant with a filled profile."""
+    return register(client, profile=DEMO_PROFILE)
+
+
+def is_future(q, service):
+    """Whether a date question must lie after today, directly or after another future date."""
+    refs = [c.get("after") or c.get("not_before") for c in q.checks]
+    return any(r == "today" or (r and service and is_future(service.questions[r], service)) for r in refs)
+
+
+def sample_answer(q, index, service=None):
+    """A valid raw answer for a question, as a person would type it; dates follow question order."""
+    if q.type == "date":
+        future = is_future(q, service)
+        day = date(2031, 1, 1) + timedelta(days=index) if future else date(1985, 1, 1) + timedelta(days=index * 60)
+        return day.strftime("%d.%m.%Y")
+    if q.type == "number":
+        return str(max([3] + [c["min"] for c in q.checks if "min" in c]))
+    return {
+        "text": "Beispieltext", "longtext": "Eine längere\nAntwort.", "name": "Müller-Lüdenscheidt",
+        "country": "TR", "nationality": "UA", "yesno": "yes", "number": "3", "money": "1.250,50",
+        "email": "person@example.org", "phone": "0151 23456789", "passport": "C01X00T47", "iban": "DE89 3704 0044 0532 0130 00",
+        "address": {"street": "Hauptstraße 5", "postcode": "10115", "city": "Berlin", "country": "DE"},
+    }.get(q.type) if q.type != "choice" else q.choices[0]["value"]
+
+
+def answer_step(client, url, service, choose=None):
+    """Fill every question shown on a step page with a valid answer (or `choose`), and POST it."""
+    page = soup(client.get(url))
+    changes = {}
+    order = list(service.questions)
+    for div in page.select("div.field[id^=q-]"):
+        qid = div["id"][2:]
+        q = service.questions[qid]
+        value = (choose or {}).get(qid, sample_answer(q, order.index(qid), service))
+        if q.type == "address":
+            changes |= {f"{qid}-{k}": v for k, v in value.items()}
+        else:
+            changes[qid] = value
+    data = form_fields(page) | changes | {"action": "next"}
+    return client.post(url, data=data)
+
+
+def csrf_of(client, url):
+    """The CSRF token of a page."""
+    return soup(client.get(url)).select_one("input[name=csrf_token]")["value"]
+
+
+def start(client, service_id):
+    """Start a service from its page; returns the first step's URL."""
+    token = csrf_of(client, f"/services/{service_id}")
+    response = client.post(f"/services/{service_id}/start", data={"csrf_token": token})
+    assert response.status_code == 302
+    return response.location
+
+
+def draft_id_of(url):
+    """The application id in a step URL."""
+    return re.search(r"/applications/([^/]+)", url).group(1)

@@ -1,0 +1,75 @@
+"""Both services walked from the first step to "check your answers" without JavaScript, with pause, restart and resume."""
+import pytest
+
+from tests.conftest import PASSWORD, answer_step, draft_id_of, soup, start, submit
+
+
+def walk(client, service, url, choose=None, limit=40):
+    """Answer steps until "check your answers"; returns the visited step ids and the final response."""
+    visited = []
+    for _ in range(limit):
+        visited.append(url.rsplit("/", 1)[1])
+        response = answer_step(client, url, service, choose)
+        assert response.status_code == 302, soup(response).select_one(".error-summary")
+        url = response.location
+        if url.endswith("/check"):
+            return visited, client.get(url)
+    raise AssertionError("the journey does not end")
+
+
+@pytest.mark.parametrize("purpose", ["employment", "studies", "family", "humanitarian", "other"])
+def test_residence_permit_branches_ask_their_own_questions_and_documents(app, applicant, purpose):
+    service = app.extensions["services"]["residence-permit-extension"]
+    visited, check = walk(applicant, service, start(applicant, service.id), {"purpose": purpose})
+    branch_steps = {"employment", "studies", "family", "humanitarian", "other-purpose"}
+    taken = branch_steps & set(visited)
+    assert taken == {purpose if purpose != "other" else "other-purpose"}
+    page = soup(check)
+    assert page.h1.text == "Check your answers"
+    headings = [h.text for h in page.select("main h2")]
+    assert service.step(taken.pop()).title in headings
+    docs = [li.text for li in page.select("main ul li")]
+    expected = [d["label"] for d in service.documents if d.get("show_if") is None or d["show_if"].get("purpose") in (None, purpose)
+                or (isinstance(d["show_if"].get("purpose"), list) and purpose in d["show_if"]["purpose"])]
+    for label in expected:
+        if all(k == "purpose" for k in service.documents[[x["label"] for x in service.documents].index(label)].get("show_if", {})):
+            assert any(label in doc for doc in docs), label
+
+
+@pytest.mark.parametrize("service_id", ["residence-permit-extension", "declaration-of-commitment"])
+def test_walk_pause_restart_and_resume(make_app, service_id):
+    first = make_app()
+    client = first.test_client()
+    submit(client, "/register", {"email": "walk@example.org", "password": PASSWORD, "confirm": PASSWORD}, action=None)
+    service = first.extensions["services"][service_id]
+    url = start(client, service_id)
+    draft = draft_id_of(url)
+    url = answer_step(client, url, service).location          # step 1 done
+    # Type into step 2, then pause: the typed answer is kept although the step is not finished.
+    page = soup(client.get(url))
+    step2 = url.rsplit("/", 1)[1]
+    typed = next(d["id"][2:] for d in page.select("div.field[id^=q-]")
+                 if service.questions[d["id"][2:]].type in ("text", "name", "phone", "email", "passport", "date"))
+    response = submit(client, url, {typed: "x"}, action="pause")
+    assert response.status_code == 302 and response.location.endswith("/dashboard")
+
+    # A new app instance on the same database file: the draft is still there.
+    second = make_app()
+    again = second.test_client()
+    submit(again, "/login", {"email": "walk@example.org", "password": PASSWORD}, action=None)
+    dashboard = soup(again.get("/dashboard"))
+    card = dashboard.select_one(".card")
+    assert service.title in card.h3.text
+    assert "1 of" in card.text
+    resume = card.select_one("a.button")["href"]
+    assert draft in resume
+    response = again.get(resume)
+    assert response.location.endswith(f"/steps/{step2}")
+    assert soup(again.get(response.location)).select_one(f"input[name={typed}]")["value"] == "x"
+    visited, check = walk(again, service, response.location)
+    assert visited[0] == step2
+    rows = soup(check).select("dl.summary .row")
+    shown = {row.dt.text for row in rows}
+    assert service.steps[0].questions[0].label in shown
+    # Every row has a change link that comes back to the summary.
+    assert all("change=1" in row.select_one(".change a")["href"] for row in rows)
