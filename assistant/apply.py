@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from htmx_flask import request as htmx_request
 
 from . import drafts
-from .engine import Answer, Journey, fingerprint
+from .engine import Answer, fingerprint
 from .questions import TYPES
 from .services import get_services
 
@@ -28,7 +28,7 @@ def _load(application_id):
     if app_row["status"] != "draft":
         abort(404)
     service = _service(app_row["service_id"])
-    return app_row, service, Journey(service, drafts.answers(application_id))
+    return app_row, service, drafts.journey(service, application_id)
 
 
 def _step(journey, step_id):
@@ -126,7 +126,8 @@ def step(application_id, step_id):
         return redirect(url_for("dashboard.index"))
     if not valid:
         return render_step(app_row, journey, step, form, status=422)
-    journey = Journey(service, drafts.answers(application_id))
+    drafts.confirm_step(application_id, step.id)
+    journey = drafts.journey(service, application_id)
     following = journey.first_unfinished() if request.args.get("change") == "1" else journey.neighbour(step, +1)
     if following is None:
         return redirect(url_for("apply.check", application_id=application_id))

@@ -4,7 +4,6 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from . import drafts
-from .engine import Journey
 from .services import get_services
 
 bp = Blueprint("dashboard", __name__)
@@ -20,8 +19,8 @@ def index():
         service = services.get(row["service_id"])
         if service is None:
             continue
-        journey = Journey(service, drafts.answers(row["id"]))
-        done = sum(1 for s in journey.steps if not journey.errors(s))
+        journey = drafts.journey(service, row["id"])
+        done = sum(1 for s in journey.steps if journey.done(s))
         items.append({"row": row, "service": service, "done": done, "total": len(journey.steps)})
     return render_template("dashboard/index.html", items=items)
 

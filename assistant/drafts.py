@@ -68,6 +68,22 @@ def save(application_id, changes):
         db.execute(f"UPDATE applications SET updated_at = {NOW} WHERE id = ?", [application_id])
 
 
+def confirmed_steps(application_id):
+    """Steps the applicant has sent with valid answers."""
+    return {r[0] for r in get_db().execute("SELECT step_id FROM confirmed_steps WHERE application_id = ?", [application_id])}
+
+
+def confirm_step(application_id, step_id):
+    """Record that a step was sent with valid answers."""
+    get_db().execute("INSERT OR IGNORE INTO confirmed_steps (application_id, step_id) VALUES (?, ?)", [application_id, step_id])
+
+
+def journey(service, application_id):
+    """The journey of a stored application."""
+    from .engine import Journey
+    return Journey(service, answers(application_id), confirmed_steps(application_id))
+
+
 def list_own(status="draft"):
     """The current account's applications in a status, newest change first."""
     return [dict(r) for r in get_db().execute(

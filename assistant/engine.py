@@ -12,6 +12,7 @@ from wtforms import Field
 from wtforms.validators import StopValidation, ValidationError
 
 from . import dates
+from .i18n import translate
 from .questions import TYPES
 from .services import matches
 
@@ -58,7 +59,7 @@ def apply_check(form, q, check, value):
     """Raise ValidationError when the canonical value fails one check from the YAML file."""
     kind = next(k for k in check if k != "message")
     arg = check[kind]
-    custom = _(check["message"]) if check.get("message") else None
+    custom = translate(check.get("message"))
     if kind in ("after", "before", "not_after", "not_before"):
         other = _reference(form, arg)
         if other is None:
@@ -76,7 +77,7 @@ def apply_check(form, q, check, value):
                     "after": _("The date must be in the future."), "before": _("The date must be in the past."),
                     "not_after": _("The date cannot be in the future."), "not_before": _("The date cannot be in the past."),
                 }[kind])
-            label = _(form.questions[arg].label) if arg in form.questions else _(form.labels.get(arg, arg))
+            label = translate(form.labels.get(arg, arg))
             raise ValidationError({
                 "after": _("The date must be after your answer to “%(question)s”.", question=label),
                 "before": _("The date must be before your answer to “%(question)s”.", question=label),
@@ -166,9 +167,10 @@ def build_form(questions, formdata, known, labels, csrf=False, live=False):
 class Journey:
     """Where an application stands: visible steps and questions, what is complete, where to go next."""
 
-    def __init__(self, service, answers):
+    def __init__(self, service, answers, confirmed=()):
         self.service = service
         self.answers = answers
+        self.confirmed = set(confirmed)
         self.labels = {qid: q.label for qid, q in service.questions.items()}
         self.values = {}
         self.steps = []
@@ -203,9 +205,13 @@ class Journey:
             self._errors[step.id] = {k: v[0] for k, v in form.errors.items() if v}
         return self._errors[step.id]
 
+    def done(self, step):
+        """A step is done when the applicant has sent it once and its stored answers are still valid."""
+        return step.id in self.confirmed and not self.errors(step)
+
     def first_unfinished(self):
-        """The first step with a missing or invalid answer, or None when all are complete."""
-        return next((s for s in self.steps if self.errors(s)), None)
+        """The first step not yet done, or None when all are."""
+        return next((s for s in self.steps if not self.done(s)), None)
 
     def may_visit(self, step):
         """A step may be opened when it applies and every step before it is complete."""

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 from flask import current_app, request
-from flask_babel import Babel
+from flask_babel import Babel, gettext
 
 TEXT_KEYS = {"title", "summary", "audience", "label", "hint", "intro", "message", "note"}
 COOKIE = "lang"
@@ -24,6 +24,11 @@ def select_locale():
     if chosen in locales:
         return chosen
     return request.accept_languages.best_match(locales) or "de"
+
+
+def translate(message_id):
+    """Translate a message id that comes from a service file (extracted by `extract_yaml`, not from code)."""
+    return gettext(message_id) if message_id else message_id
 
 
 def normalize_digits(text):

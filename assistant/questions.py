@@ -18,7 +18,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
 from . import dates
-from .i18n import normalize_digits
+from .i18n import normalize_digits, translate
 
 PSEUDO_TERRITORIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 STATELESS, UNCLEAR = "XXA", "XXX"
@@ -160,7 +160,7 @@ class Choice(QuestionType):
         return raw
 
     def display(self, value, q):
-        return next((_(c["label"]) for c in q.choices if c["value"] == value), value)
+        return next((translate(c["label"]) for c in q.choices if c["value"] == value), value)
 
 
 

@@ -30,7 +30,7 @@ def _accounts_and_persons(db):
 
 @migrations(name="0002_applications")
 def _applications(db):
-    """Applications record the person they are for and the account that acted; answers are stored one row per question."""
+    """Applications record the person they are for and the account that acted; answers are stored one row per question; a step counts as done once the applicant sent it valid."""
     db.execute("""
         CREATE TABLE applications (
             id TEXT PRIMARY KEY,
@@ -54,6 +54,12 @@ def _applications(db):
             prefilled INTEGER NOT NULL DEFAULT 0,
             updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
             PRIMARY KEY (application_id, question_id)
+        )""")
+    db.execute("""
+        CREATE TABLE confirmed_steps (
+            application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+            step_id TEXT NOT NULL,
+            PRIMARY KEY (application_id, step_id)
         )""")
     db.execute("""
         CREATE TABLE events (

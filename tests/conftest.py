@@ -35,10 +35,17 @@ def app(make_app):
     return make_app()
 
 
+def english_client(app):
+    """A client whose browser prefers English, the language of the message ids the tests compare with."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 @pytest.fixture
 def client(app):
     """A browser-like client without a login."""
-    return app.test_client()
+    return english_client(app)
 
 
 def soup(response):

@@ -1,7 +1,7 @@
 """Both services walked from the first step to "check your answers" without JavaScript, with pause, restart and resume."""
 import pytest
 
-from tests.conftest import PASSWORD, answer_step, draft_id_of, soup, start, submit
+from tests.conftest import english_client, PASSWORD, answer_step, draft_id_of, soup, start, submit
 
 
 def walk(client, service, url, choose=None, limit=40):
@@ -39,7 +39,7 @@ def test_residence_permit_branches_ask_their_own_questions_and_documents(app, ap
 @pytest.mark.parametrize("service_id", ["residence-permit-extension", "declaration-of-commitment"])
 def test_walk_pause_restart_and_resume(make_app, service_id):
     first = make_app()
-    client = first.test_client()
+    client = english_client(first)
     submit(client, "/register", {"email": "walk@example.org", "password": PASSWORD, "confirm": PASSWORD}, action=None)
     service = first.extensions["services"][service_id]
     url = start(client, service_id)
@@ -55,7 +55,7 @@ def test_walk_pause_restart_and_resume(make_app, service_id):
 
     # A new app instance on the same database file: the draft is still there.
     second = make_app()
-    again = second.test_client()
+    again = english_client(second)
     submit(again, "/login", {"email": "walk@example.org", "password": PASSWORD}, action=None)
     dashboard = soup(again.get("/dashboard"))
     card = dashboard.select_one(".card")

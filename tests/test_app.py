@@ -1,0 +1,85 @@
+"""The skeleton: configuration, secret key, database, migrations, health check, security headers."""
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from assistant import create_app
+from assistant.db import connect
+from migrations import migrations
+
+
+def test_healthz_reports_database_and_services(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok", "services": 2}
+
+
+def test_healthz_reports_pending_migrations(tmp_path):
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "empty.sqlite"), "SECRET_KEY": "x"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "migrations pending"
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_ENV", "production")
+    monkeypatch.delenv("ASSISTANT_SECRET_KEY", raising=False)
+    monkeypatch.setenv("ASSISTANT_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="ASSISTANT_SECRET_KEY"):
+        create_app()
+    monkeypatch.setenv("ASSISTANT_SECRET_KEY", "from-the-environment")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_development_generates_and_keeps_a_secret_key_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("ASSISTANT_SECRET_KEY", raising=False)
+    monkeypatch.delenv("ASSISTANT_ENV", raising=False)
+    monkeypatch.setenv("ASSISTANT_INSTANCE_PATH", str(tmp_path))
+    first = create_app().config["SECRET_KEY"]
+    assert len(first) == 64 and (tmp_path / "secret_key").read_text() == first
+    assert create_app().config["SECRET_KEY"] == first
+    assert create_app().config["DATABASE"] == str(tmp_path / "assistant.sqlite")
+
+
+def test_migrations_apply_to_an_in_memory_database():
+    db = sqlite_utils.Database(memory=True)
+    migrations.apply(db)
+    assert {"accounts", "persons", "applications", "answers", "confirmed_steps", "events"} <= set(db.table_names())
+    assert migrations.pending(db) == []
+    names = [m.name for m in migrations.applied(db)]
+    assert names == sorted(names) and all(n[:4].isdigit() for n in names)
+
+
+def test_database_uses_wal_and_foreign_keys(db_path):
+    db = connect(str(db_path))
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO persons (account_id) VALUES (12345)")
+
+
+def test_migrate_command(app, db_path):
+    result = app.test_cli_runner().invoke(args=["db", "migrate"])
+    assert result.exit_code == 0 and "migrations applied" in result.output
+
+
+def test_every_page_carries_a_strict_content_security_policy(client):
+    response = client.get("/")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_catalogue_lists_both_services_with_what_to_have_ready(client, app):
+    from tests.conftest import soup
+    page = soup(client.get("/"))
+    titles = [a.text for a in page.select(".card h2 a")]
+    assert titles == [s.title for s in app.extensions["services"].values()]
+    assert all("Have ready" in card.text for card in page.select(".card"))
+    page = soup(client.get("/services/declaration-of-commitment"))
+    assert "29,00" in page.text or "29.00" in page.text
+    assert "§ 47" in page.text

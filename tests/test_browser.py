@@ -1,0 +1,86 @@
+"""In Debian's chromium through Playwright: the live check appears without a page load and the step goes on."""
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import register
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_server(app):
+    """The real app served over HTTP on a free port of 127.0.0.1."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Debian chromium."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone(browser, live_server, client):
+    """A logged-in phone-sized page (the account is made through the test client, the login in the browser)."""
+    register(client, email="phone@example.org")
+    context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True,
+                                  locale="en-GB", extra_http_headers={"Accept-Language": "en"})
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "phone@example.org")
+    page.fill("#password", "correct horse battery")
+    page.click("main button.primary")
+    page.wait_for_url("**/dashboard")
+    yield page
+    context.close()
+
+
+def test_live_check_shows_the_message_without_a_page_load_and_the_step_goes_on(phone, live_server):
+    page = phone
+    page.goto(f"{live_server}/services/residence-permit-extension")
+    page.click("main button.primary")
+    page.wait_for_url("**/steps/person")
+    page.evaluate("window.sameDocument = true")          # lost on any full page load
+
+    page.fill("#f-family_name", "Haddad")
+    page.fill("#f-given_names", "Lina")
+    page.fill("#f-birth_date", "31.02.1990")
+    page.press("#f-birth_date", "Tab")                    # leaving the field is a change
+    message = page.locator("#f-birth_date-error")
+    message.wait_for()
+    assert "does not exist" in message.inner_text()
+    assert page.locator("#live").inner_text().strip() == message.inner_text().replace("Error:", "").strip()
+    assert page.get_attribute("#f-birth_date", "aria-invalid") == "true"
+    assert page.evaluate("window.sameDocument") is True
+
+    # An untouched required field stays silent while the user is still working.
+    assert page.locator("#f-birth_place-error").count() == 0
+
+    page.fill("#f-birth_date", "27.03.1990")
+    page.press("#f-birth_date", "Tab")
+    page.locator("#f-birth_date-error").wait_for(state="detached")
+    assert page.evaluate("window.sameDocument") is True
+
+    page.fill("#f-birth_place", "Aleppo")
+    page.select_option("#f-birth_country", "SY")
+    page.select_option("#f-nationality", "SY")
+    page.check("#f-sex")
+    page.click("main button[value=next]")
+    page.wait_for_url("**/steps/passport")
+    assert "Step 2 of" in page.locator(".progress").inner_text()
