@@ -73,3 +73,22 @@ def test_walk_pause_restart_and_resume(make_app, service_id):
     assert service.steps[0].questions[0].label in shown
     # Every row has a change link that comes back to the summary.
     assert all("change=1" in row.select_one(".change a")["href"] for row in rows)
+
+
+def test_change_link_returns_to_the_summary_and_a_new_branch_is_asked_first(app, applicant):
+    service = app.extensions["services"]["residence-permit-extension"]
+    visited, check = walk(applicant, service, start(applicant, service.id), {"purpose": "studies"})
+    page = soup(check)
+    link = next(a["href"] for a in page.select(".change a") if a["href"].split("#")[1] == "f-birth_place")
+    url = link.split("#")[0]
+    response = submit(applicant, url, {"birth_place": "Hama"})
+    assert response.status_code == 302 and response.location.endswith("/check")
+    assert "Hama" in soup(applicant.get(response.location)).text
+    # Changing the purpose opens the new branch's step, then comes back to the summary.
+    purpose = next(a["href"] for a in page.select(".change a") if a["href"].endswith("#f-purpose")).split("#")[0]
+    response = submit(applicant, purpose, {"purpose": "employment"})
+    assert response.location.endswith("/steps/employment?change=1")
+    response = answer_step(applicant, response.location, service)
+    assert response.location.endswith("/check")
+    headings = [h.text for h in soup(applicant.get(response.location)).select("main h2")]
+    assert service.step("employment").title in headings and service.step("studies").title not in headings
