@@ -1,7 +1,6 @@
 """Demo data for a first look: an applicant with a filled profile."""
 import click
 from flask.cli import AppGroup
-from flask import current_app
 
 from .db import get_db
 

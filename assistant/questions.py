@@ -2,10 +2,8 @@
 
 Every type has a class here and a template ``templates/fields/_<type>.html``.
 """
-import json
 import re
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 
 import phonenumbers
@@ -15,7 +13,7 @@ from babel.numbers import format_currency
 from flask_babel import get_locale, gettext as _
 from stdnum import iban as stdnum_iban
 from wtforms import StringField, TextAreaField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import ValidationError
 
 from . import dates
 from .i18n import normalize_digits, translate
@@ -202,21 +200,31 @@ class Money(QuestionType):
     def parse(self, raw, q):
         text = normalize_digits(raw).strip().replace("€", "").replace("EUR", "").replace(" ", "").replace("\u00a0", "")
         negative = text.startswith("-")
-        text = text.lstrip("-+")
-        # The last separator followed by one or two digits is the decimal mark; others group thousands.
-        m = re.fullmatch(r"(\d{1,3}(?:[.,' ]?\d{3})*|\d+)(?:[.,](\d{1,2}))?", text)
-        if not m:
+        amount = self._amount(text.lstrip("-+"))
+        if amount is None:
             raise ValidationError(_("Enter an amount in euros, for example 1250,00."))
-        whole = re.sub(r"\D", "", m.group(1))
-        try:
-            amount = Decimal(f"{whole}.{(m.group(2) or '0').ljust(2, '0')}")
-        except InvalidOperation:
-            raise ValidationError(_("Enter an amount in euros, for example 1250,00.")) from None
         if negative and amount:
             raise ValidationError(_("The amount cannot be negative."))
         if amount >= Decimal("100000000"):
             raise ValidationError(_("Check the amount: it is too large."))
         return f"{amount:.2f}"
+
+    @staticmethod
+    def _amount(text):
+        """Read 1250, 1.250,50, 1,250.50 or 1250.5; None when the separators make no sense (0,505)."""
+        if not re.fullmatch(r"\d+(?:[.,']\d+)*", text):
+            return None
+        parts = re.split(r"([.,'])", text)
+        numbers, separators = parts[0::2], parts[1::2]
+        cents = "0"
+        # The last separator is the decimal mark when one or two digits follow and it is not used for groups.
+        if separators and len(numbers[-1]) <= 2 and separators[-1] in ".," and separators[-1] not in separators[:-1]:
+            cents = numbers.pop()
+            separators.pop()
+        if separators and (len(set(separators)) > 1 or not 1 <= len(numbers[0]) <= 3
+                           or numbers[0].startswith("0") or any(len(n) != 3 for n in numbers[1:])):
+            return None
+        return Decimal(f"{''.join(numbers)}.{cents.ljust(2, '0')}")
 
     def display(self, value, q):
         return format_currency(Decimal(value), "EUR", locale=get_locale())

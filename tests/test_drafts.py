@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import english_client, PASSWORD, answer_step, csrf_of, draft_id_of, form_fields, register, soup, start, submit
+from tests.conftest import english_client, answer_step, csrf_of, draft_id_of, form_fields, register, soup, start, submit
 
 
 def stored(db_path, draft, question):
