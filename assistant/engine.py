@@ -87,7 +87,11 @@ def apply_check(form, q, check, value):
     elif kind == "max_years_ago":
         first, last = dates.bounds(value)
         today = date.today()
-        if last < today.replace(year=today.year - arg, day=min(today.day, 28)):
+        try:
+            limit = today.replace(year=today.year - arg)
+        except ValueError:  # 29 February
+            limit = today.replace(year=today.year - arg, day=28)
+        if last < limit:
             raise ValidationError(custom or _("Check the year: this date is more than %(years)s years ago.", years=arg))
     elif kind in ("min", "max"):
         number = float(value)

@@ -43,7 +43,8 @@ def extract_yaml(fileobj, keywords, comment_tags, options):
     def walk(node, key=None):
         if isinstance(node, yaml.MappingNode):
             for k, v in node.value:
-                yield from walk(v, k.value)
+                if k.value != "show_if":  # conditions hold answers, not texts
+                    yield from walk(v, k.value)
         elif isinstance(node, yaml.SequenceNode):
             for item in node.value:
                 yield from walk(item, key)

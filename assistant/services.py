@@ -131,6 +131,9 @@ def _check_consistency(data, file):
                 raise ServiceError(file, f"{qpath}/id", f"question id '{q['id']}' is used twice")
             check_condition(q.get("show_if"), f"{qpath}/show_if", si)
             seen[q["id"]] = (si, q)
+            if (q["type"] == "choice") != ("choices" in q):
+                where = f"{qpath}/choices" if "choices" in q else qpath
+                raise ServiceError(file, where, "only and every question of type 'choice' has 'choices'")
             if q.get("prefill") and q["type"] not in PREFILL_TYPES[q["prefill"]]:
                 raise ServiceError(file, f"{qpath}/prefill", f"profile key '{q['prefill']}' does not fit type '{q['type']}'")
             for k in ("partial", "latin"):
@@ -145,6 +148,9 @@ def _check_consistency(data, file):
                 allowed = fits.get(q["type"], text_kinds if q["type"] in ("text", "name", "longtext", "passport") else ())
                 if kind not in allowed:
                     raise ServiceError(file, f"{cpath}/{kind}", f"check '{kind}' does not fit type '{q['type']}'")
+                if kind == "equals" and check["equals"] not in (
+                        {c["value"] for c in q.get("choices", [])} if q["type"] == "choice" else {True, False}):
+                    raise ServiceError(file, f"{cpath}/equals", f"{check['equals']!r} is not an answer of '{q['id']}'")
                 ref = check.get(kind) if kind in DATE_CHECKS else None
                 if ref and ref != "today" and (ref not in seen or seen[ref][1]["type"] != "date" or ref == q["id"]):
                     raise ServiceError(file, f"{cpath}/{kind}", f"'{ref}' is not an earlier date question")

@@ -422,6 +422,14 @@ AMOUNT = "Enter an amount in euros, for example 1250,00."
     ("12 Euro", Refused(AMOUNT)),
     ("1,2,3", Refused(AMOUNT)),
     ("1.2345", Refused(AMOUNT)),
+    ("1.250", "1250.00"),              # a dot followed by three digits groups thousands
+    ("1,250,000", "1250000.00"),
+    ("1'250.50", "1250.50"),
+    ("1,5", "1.50"),
+    ("1.250.5", Refused(AMOUNT)),      # the decimal mark is used for groups too
+    ("1.250,000", Refused(AMOUNT)),    # mixed group separators
+    ("01.250", Refused(AMOUNT)),
+    ("1.25.000", Refused(AMOUNT)),
 ])
 def test_money(app, raw, expected):
     assert_parses(app, "money", raw, expected)
