@@ -84,3 +84,55 @@ def test_live_check_shows_the_message_without_a_page_load_and_the_step_goes_on(p
     page.click("main button[value=next]")
     page.wait_for_url("**/steps/passport")
     assert "Step 2 of" in page.locator(".progress").inner_text()
+
+
+def fill_step(page, service, order):
+    """Fill every question on the page with a valid answer, as a person would."""
+    from tests.conftest import sample_answer
+    for qid in page.eval_on_selector_all("div.field[id^=q-]", "els => els.map(e => e.id.slice(2))"):
+        q = service.questions[qid]
+        value = sample_answer(q, order.index(qid), service)
+        if q.type == "address":
+            page.fill(f"#f-{qid}", value["street"])
+            page.fill(f"#f-{qid}-postcode", value["postcode"])
+            page.fill(f"#f-{qid}-city", value["city"])
+            page.select_option(f"#f-{qid}-country", value["country"])
+        elif q.type in ("choice", "yesno"):
+            page.check(f"#f-{qid}")
+        elif q.type in ("country", "nationality"):
+            page.select_option(f"#f-{qid}", value)
+        else:
+            page.fill(f"#f-{qid}", value)
+
+
+def test_whole_application_without_javascript_with_pause_and_resume(browser, live_server, client, app):
+    register(client, email="nojs@example.org")
+    service = app.extensions["services"]["declaration-of-commitment"]
+    order = list(service.questions)
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 640},
+                                  extra_http_headers={"Accept-Language": "en"})
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "nojs@example.org")
+    page.fill("#password", "correct horse battery")
+    page.click("main button.primary")
+    page.goto(f"{live_server}/services/{service.id}")
+    page.click("main button.primary")
+    fill_step(page, service, order)
+    page.click("main button[value=next]")
+    # A wrong answer gets the error summary; its link leads to the field.
+    page.fill("#f-phone", "12")
+    page.click("main button[value=pause]")
+    page.wait_for_url("**/dashboard")
+    page.click(".card a.button")
+    assert page.input_value("#f-phone") == "12"
+    page.click("main button[value=next]")
+    assert page.locator(".error-summary a[href='#f-phone']").count() == 1
+    for _ in range(20):
+        fill_step(page, service, order)
+        page.click("main button[value=next]")
+        if page.url.endswith("/check"):
+            break
+    assert page.locator("h1").inner_text() == "Check your answers"
+    assert page.locator("dl.summary .row").count() >= 30
+    context.close()
