@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 
-from . import accounts, apply, catalogue, dashboard, db, demo, i18n, services
+from . import accounts, applications, apply, catalogue, dashboard, db, demo, documents, i18n, outbox, services
 from .config import ROOT, ensure_secret_key, from_environment
 
 csrf = CSRFProtect()
@@ -33,6 +33,12 @@ def create_app(config=None):
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # fewer bytes for slow connections
     ensure_secret_key(app)
 
+    @app.before_request
+    def upload_limit():
+        """Uploads may be larger than the small limit every other form has (runs before the CSRF check reads the body)."""
+        if request.endpoint == "documents.upload":
+            request.max_content_length = documents.upload_limit()
+
     csrf.init_app(app)
     Htmx(app)
     accounts.login_manager.init_app(app)
@@ -40,7 +46,8 @@ def create_app(config=None):
     db.init_app(app)
     services.init_app(app)
     demo.init_app(app)
-    for module in (catalogue, accounts, apply, dashboard):
+    outbox.init_app(app)
+    for module in (catalogue, accounts, apply, documents, applications, dashboard):
         app.register_blueprint(module.bp)
     _register_errors(app)
 

@@ -6,9 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from htmx_flask import request as htmx_request
 
-from . import drafts
+from . import drafts, files, submission
 from .engine import Answer, fingerprint
-from .questions import TYPES
 from .services import get_services
 
 bp = Blueprint("apply", __name__)
@@ -51,17 +50,6 @@ def start(service_id):
     return redirect(url_for("apply.step", application_id=draft_id, step_id=service.steps[0].id))
 
 
-@bp.get("/applications/<application_id>")
-@login_required
-def resume(application_id):
-    """Continue a draft at its first unfinished step, or at "check your answers" when all are complete."""
-    app_row, service, journey = _load(application_id)
-    first = journey.first_unfinished()
-    if first is None:
-        return redirect(url_for("apply.check", application_id=application_id))
-    return redirect(url_for("apply.step", application_id=application_id, step_id=first.id))
-
-
 def _posted_changes(journey, step, form):
     """Answers the user changed in this POST: present in the form and different from what the page showed."""
     try:
@@ -99,7 +87,7 @@ def step(application_id, step_id):
     app_row, service, journey = _load(application_id)
     step = _step(journey, step_id)
     if not journey.may_visit(step):
-        return redirect(url_for("apply.resume", application_id=application_id))
+        return redirect(url_for("applications.show", application_id=application_id))
     if request.method == "GET":
         return render_step(app_row, journey, step, journey.form(step))
 
@@ -130,6 +118,8 @@ def step(application_id, step_id):
     journey = drafts.journey(service, application_id)
     following = journey.first_unfinished() if request.args.get("change") == "1" else journey.neighbour(step, +1)
     if following is None:
+        if journey.documents() and request.args.get("change") != "1":
+            return redirect(url_for("documents.index", application_id=application_id))
         return redirect(url_for("apply.check", application_id=application_id))
     extra = {"change": "1"} if request.args.get("change") == "1" else {}
     return redirect(url_for("apply.step", application_id=application_id, step_id=following.id, **extra))
@@ -168,20 +158,45 @@ def check_field(application_id, step_id, question_id):
 @bp.get("/applications/<application_id>/check")
 @login_required
 def check(application_id):
-    """Check your answers: every answer by step with a change link, the documents and the fee."""
+    """Check your answers: every answer by step with a change link, the documents, the fee and the declaration."""
     app_row, service, journey = _load(application_id)
     first = journey.first_unfinished()
     if first is not None:
         return redirect(url_for("apply.step", application_id=application_id, step_id=first.id))
-    rows = []
-    for s in journey.steps:
-        items = []
-        for q in journey.questions(s):
-            answer = journey.answers.get(q.id)
-            shown = TYPES[q.type].display(answer.value, q) if answer and answer.value is not None else None
-            items.append((q, shown))
-        rows.append((s, items))
-    return render_template("apply/check.html", application=app_row, service=service, journey=journey, rows=rows)
+    return render_check(app_row, service, journey)
+
+
+def render_check(app_row, service, journey, errors=None, status=200):
+    """The check-your-answers page, with the problems that stop submission."""
+    documents = files.of_application(app_row["id"])
+    return render_template("apply/check.html", application=app_row, service=service, journey=journey,
+                           rows=submission.rows_by_step(journey), documents=documents,
+                           missing=journey.missing_documents(documents), errors=errors or []), status
+
+
+@bp.post("/applications/<application_id>/submit")
+@login_required
+def submit(application_id):
+    """Re-check everything on the server and submit once, however often the button is pressed."""
+    app_row = drafts.get_own(application_id)
+    if app_row["status"] != "draft":
+        return redirect(url_for("applications.show", application_id=application_id, submitted=1), code=303)
+    _row, service, journey = _load(application_id)
+    first = journey.first_unfinished()
+    if first is not None:
+        return redirect(url_for("apply.step", application_id=application_id, step_id=first.id), code=303)
+    errors = []
+    if journey.missing_documents(files.of_application(application_id)):
+        errors.append((url_for("documents.index", application_id=application_id), _("Upload the documents marked as missing.")))
+    if request.form.get("declaration") != "yes":
+        errors.append(("#declaration", _("Confirm that your answers are true and complete.")))
+    if errors:
+        return render_check(app_row, service, journey, errors=errors, status=422)
+    try:
+        submission.submit(app_row, service, journey, current_user.email)
+    except submission.AlreadySubmitted:
+        pass
+    return redirect(url_for("applications.show", application_id=application_id, submitted=1), code=303)
 
 
 def replay_step(application_id, step_id):
@@ -191,7 +206,7 @@ def replay_step(application_id, step_id):
     app_row, service, journey = _load(application_id)
     step = _step(journey, step_id)
     if not journey.may_visit(step):
-        return redirect(url_for("apply.resume", application_id=application_id))
+        return redirect(url_for("applications.show", application_id=application_id))
     form = journey.form(step, formdata=request.form)
     notice = _("For your security this page had expired, so nothing was saved yet. Your answers are still here: check them and send the page again.")
     return render_step(app_row, journey, step, form, status=400, notice=notice, seen=request.form.get("_seen", ""))

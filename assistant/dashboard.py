@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from . import drafts
+from .applications import STATUS
 from .services import get_services
 
 bp = Blueprint("dashboard", __name__)
@@ -22,7 +23,9 @@ def index():
         journey = drafts.journey(service, row["id"])
         done = sum(1 for s in journey.steps if journey.done(s))
         items.append({"row": row, "service": service, "done": done, "total": len(journey.steps)})
-    return render_template("dashboard/index.html", items=items)
+    submitted = [{"row": row, "service": services[row["service_id"]]} for row in drafts.list_own(draft=False)
+                 if row["service_id"] in services]
+    return render_template("dashboard/index.html", items=items, submitted=submitted, status_names=STATUS)
 
 
 @bp.post("/applications/<application_id>/delete")

@@ -84,11 +84,21 @@ def journey(service, application_id):
     return Journey(service, answers(application_id), confirmed_steps(application_id))
 
 
-def list_own(status="draft"):
-    """The current account's applications in a status, newest change first."""
+def touch(application_id):
+    """Record a change to a draft that is not an answer (a document, say)."""
+    get_db().execute(f"UPDATE applications SET updated_at = {NOW} WHERE id = ?", [application_id])
+
+
+def events(application_id):
+    """The timeline of an application, oldest first."""
+    return get_db().execute("SELECT * FROM events WHERE application_id = ? ORDER BY id", [application_id]).fetchall()
+
+
+def list_own(draft=True):
+    """The current account's drafts (or its submitted applications), newest change first."""
     return [dict(r) for r in get_db().execute(
-        "SELECT * FROM applications WHERE account_id = ? AND status = ? ORDER BY updated_at DESC",
-        [current_user.id, status])]
+        f"SELECT * FROM applications WHERE account_id = ? AND status {'=' if draft else '!='} 'draft' ORDER BY updated_at DESC",
+        [current_user.id])]
 
 
 def delete(application_id):

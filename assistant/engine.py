@@ -194,6 +194,11 @@ class Journey:
         """The documents this application needs."""
         return [d for d in self.service.documents if matches(d.get("show_if"), self.values)]
 
+    def missing_documents(self, files):
+        """Required documents of this application without any file."""
+        have = {f["document_id"] for f in files}
+        return [d for d in self.documents() if d.get("required") and d["id"] not in have]
+
     def form(self, step, formdata=None, csrf=False, live=False):
         """The step's form, from posted data or else from the stored answers."""
         questions = self.questions(step)

@@ -66,6 +66,7 @@ def init_app(app):
     from babel import Locale
     from babel.dates import format_datetime
     from babel.numbers import format_currency
+    from babel.units import format_unit
     from datetime import datetime
     from decimal import Decimal
     from flask_babel import get_locale, get_timezone
@@ -89,6 +90,12 @@ def init_app(app):
         return format_currency(Decimal(amount), "EUR", locale=get_locale())
 
     @app.template_filter("when")
-    def when(timestamp):
+    def when(timestamp, length="medium"):
         moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-        return format_datetime(moment, "medium", tzinfo=get_timezone(), locale=get_locale())
+        return format_datetime(moment, length, tzinfo=get_timezone(), locale=get_locale())
+
+    @app.template_filter("filesize")
+    def filesize(size):
+        if size < 1024 * 1024:
+            return format_unit(max(1, round(size / 1024)), "digital-kilobyte", length="short", locale=get_locale())
+        return format_unit(round(size / 1024 / 1024, 1), "digital-megabyte", length="short", locale=get_locale())

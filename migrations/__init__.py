@@ -71,3 +71,40 @@ def _applications(db):
             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
         )""")
     db.execute("CREATE INDEX events_application ON events(application_id, id)")
+
+
+@migrations(name="0003_files_and_outbox")
+def _files_and_outbox(db):
+    """Uploaded documents and receipts (bytes on disk, hashes here) and the outbox the back office takes packets from."""
+    db.execute("""
+        CREATE TABLE files (
+            id TEXT PRIMARY KEY,
+            application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+            purpose TEXT NOT NULL CHECK (purpose IN ('attachment', 'form')),
+            document_id TEXT,
+            filename TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            sha512 TEXT NOT NULL,
+            storage_name TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")
+    db.execute("CREATE INDEX files_application ON files(application_id, document_id)")
+    db.execute("""
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            reference TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            packet TEXT NOT NULL CHECK (json_valid(packet)),
+            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'leased', 'delivered')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            lease_owner TEXT,
+            lease_until TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            delivered_at TEXT
+        )""")
+    db.execute("CREATE INDEX outbox_state ON outbox(state, id)")
