@@ -24,7 +24,8 @@ def db_path(tmp_path):
 def make_app(db_path, tmp_path):
     """Build app instances on the same database file (a restart is a new instance)."""
     def build(**config):
-        settings = {"TESTING": True, "DATABASE": str(db_path), "SECRET_KEY": "test-secret"} | config
+        settings = {"TESTING": True, "DATABASE": str(db_path), "SECRET_KEY": "test-secret",
+                    "FILES_DIR": str(tmp_path / "files")} | config
         return create_app(settings)
     return build
 
@@ -160,3 +161,46 @@ def start(client, service_id):
 def draft_id_of(url):
     """The application id in a step URL."""
     return re.search(r"/applications/([^/]+)", url).group(1)
+
+
+def jpeg_bytes(size=(1200, 900), color="red", exif=None):
+    """A real JPEG photo."""
+    import io
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "JPEG", **({"exif": exif} if exif else {}))
+    return out.getvalue()
+
+
+def upload(client, application_id, document_id, *named_bytes):
+    """POST files to one document of a draft, as the documents page's form does."""
+    import io
+    url = f"/applications/{application_id}/documents"
+    token = csrf_of(client, url)
+    return client.post(f"{url}/{document_id}", content_type="multipart/form-data",
+                       data={"csrf_token": token, "file": [(io.BytesIO(data), name) for name, data in named_bytes]})
+
+
+def answer_all(client, service, url, choose=None):
+    """Answer every step from `url` on; returns the URL where the questions end (documents or check)."""
+    for _ in range(40):
+        response = answer_step(client, url, service, choose)
+        assert response.status_code == 302, soup(response).select_one(".error-summary")
+        url = response.location
+        if url.endswith(("/documents", "/check")):
+            return url
+    raise AssertionError("the journey does not end")
+
+
+def submit_application(client, app, service_id, choose=None):
+    """Start, answer, upload a photo for every document and submit; returns (application id, response)."""
+    service = app.extensions["services"][service_id]
+    url = start(client, service_id)
+    draft = draft_id_of(url)
+    answer_all(client, service, url, choose)
+    page = soup(client.get(f"/applications/{draft}/documents"))
+    for section in page.select("section.document"):
+        assert upload(client, draft, section["id"][2:], ("pass-photo.jpg", jpeg_bytes())).status_code == 303
+    token = csrf_of(client, f"/applications/{draft}/check")
+    response = client.post(f"/applications/{draft}/submit", data={"csrf_token": token, "declaration": "yes"})
+    return draft, response

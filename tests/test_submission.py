@@ -1,0 +1,190 @@
+"""From answers to a filed application: submit, receipt, packet, outbox, status; exactly one packet whatever happens."""
+import io
+import json
+import sqlite3
+
+import jsonschema
+import pytest
+from pypdf import PdfReader
+
+from assistant import packets, references, submission
+from tests.conftest import csrf_of, draft_id_of, english_client, register, soup, start, submit_application
+
+FITCONNECT = packets.FITCONNECT
+
+
+def count(db_path, sql, *args):
+    """One number from the database."""
+    return sqlite3.connect(db_path).execute(sql, args).fetchone()[0]
+
+
+def packet_of(db_path, application_id):
+    """The packet queued for an application."""
+    return json.loads(sqlite3.connect(db_path).execute(
+        "SELECT packet FROM outbox WHERE application_id = ?", [application_id]).fetchone()[0])
+
+
+@pytest.mark.parametrize("service_id", ["residence-permit-extension", "declaration-of-commitment"])
+def test_submit_both_services_receipt_packet_and_status(app, applicant, db_path, service_id):
+    draft, response = submit_application(applicant, app, service_id)
+    assert response.status_code == 303 and response.location.endswith(f"/applications/{draft}?submitted=1")
+    page = soup(applicant.get(response.location))
+    reference = page.select_one(".panel .ref").text
+    assert references.normalize(reference) == reference
+    assert page.select_one(".panel h1").text == "Application sent"
+    assert "You submitted the application." in page.select_one(".timeline").text
+
+    # The receipt: stored, downloadable again, its text extractable.
+    pdf = applicant.get(f"/applications/{draft}/receipt.pdf")
+    body = pdf.get_data()
+    pdf.close()
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(body)).pages).split())
+    service = app.extensions["services"][service_id]
+    packet = packet_of(db_path, draft)
+    for needle in [reference, service.title, "Ausländerbehörde Musterstadt", "What happens next",
+                   packet["documents"][0]["sha256"][:16], "Müller-Lüdenscheidt"]:
+        assert needle in text, needle
+    assert "Central European" in text  # shown in Europe/Berlin time
+
+    # The packet: our schema, FIT-Connect's metadata schema, hashes that match the files.
+    packets.VALIDATOR.validate(packet)
+    jsonschema.Draft202012Validator(FITCONNECT, format_checker=jsonschema.FormatChecker()).validate(packet["metadata"])
+    assert packet["reference"] == reference and packet["service"]["id"] == service_id
+    import hashlib
+    data_hash = packet["metadata"]["contentStructure"]["data"]["hash"]["content"]
+    assert hashlib.sha512(packets.canonical_json(packet["data"])).hexdigest() == data_hash
+    attachments = packet["metadata"]["contentStructure"]["attachments"]
+    assert [a["purpose"] for a in attachments] == ["form"] + ["attachment"] * len(packet["documents"])
+    assert hashlib.sha512(body).hexdigest() == packet["receipt"]["sha512"] == attachments[0]["hash"]["content"]
+    assert packet["metadata"]["replyChannel"] == {"eMail": {"address": "ana@example.org"}}
+    assert packet["applicant"]["family_name"] == "Müller-Lüdenscheidt"
+    assert packet["data"]["answers"][service.steps[0].questions[0].id] == "Müller-Lüdenscheidt"
+    assert count(db_path, "SELECT count(*) FROM outbox WHERE application_id = ? AND state = 'queued'", draft) == 1
+
+    # The dashboard lists it with reference and status; the draft list no longer does.
+    dashboard = soup(applicant.get("/dashboard"))
+    assert reference in dashboard.text and "Submitted" in dashboard.text
+    assert applicant.get(f"/applications/{draft}/check").status_code == 404
+
+
+def test_leika_key_names_the_public_service(app):
+    service = app.extensions["services"]["residence-permit-extension"]
+    service.leika = "99010003001000"
+    try:
+        with app.test_request_context():
+            assert packets.service_block(service)["leika"] == "99010003001000"
+    finally:
+        service.leika = None
+
+
+def test_submit_needs_the_declaration_and_the_required_documents(app, applicant, db_path):
+    service = app.extensions["services"]["declaration-of-commitment"]
+    from tests.conftest import answer_all
+    url = start(applicant, service.id)
+    draft = draft_id_of(url)
+    answer_all(applicant, service, url)
+    token = csrf_of(applicant, f"/applications/{draft}/check")
+    response = applicant.post(f"/applications/{draft}/submit", data={"csrf_token": token})
+    assert response.status_code == 422
+    links = [a["href"] for a in soup(response).select(".error-summary a")]
+    assert links == [f"/applications/{draft}/documents", "#declaration"]
+    assert count(db_path, "SELECT count(*) FROM outbox") == 0
+    assert count(db_path, "SELECT status FROM applications WHERE id = ?", draft) == "draft"
+
+
+def test_double_submission_makes_one_application_and_one_packet(app, applicant, db_path):
+    draft, first = submit_application(applicant, app, "declaration-of-commitment")
+    token = csrf_of(applicant, "/dashboard")
+    again = applicant.post(f"/applications/{draft}/submit", data={"csrf_token": token, "declaration": "yes"})
+    assert again.status_code == 303 and again.location == first.location
+    assert count(db_path, "SELECT count(*) FROM outbox") == 1
+    assert count(db_path, "SELECT count(*) FROM files WHERE purpose = 'form'") == 1
+    assert count(db_path, "SELECT count(*) FROM events WHERE kind = 'submitted'") == 1
+
+
+def test_a_request_that_loses_the_race_changes_nothing(app, applicant, db_path, tmp_path):
+    """Two requests that both saw a draft: the second transaction finds it submitted and leaves no trace."""
+    service = app.extensions["services"]["declaration-of-commitment"]
+    from tests.conftest import answer_all, upload, jpeg_bytes
+    from assistant import drafts
+    url = start(applicant, service.id)
+    draft = draft_id_of(url)
+    answer_all(applicant, service, url)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        from flask_login import login_user
+        from assistant.accounts import load_account
+        login_user(load_account(1))
+        stale = drafts.get_own(draft)
+        journey = drafts.journey(service, draft)
+        submission.submit(stale, service, journey, "ana@example.org")
+        files_before = sorted(p.name for p in (tmp_path / "files").iterdir())
+        with pytest.raises(submission.AlreadySubmitted):
+            submission.submit(stale, service, journey, "ana@example.org")
+        assert sorted(p.name for p in (tmp_path / "files").iterdir()) == files_before
+    assert count(db_path, "SELECT count(*) FROM outbox") == 1
+
+
+@pytest.mark.parametrize("failing", ["enqueue", "record"])
+def test_a_crash_inside_the_transaction_leaves_a_draft_without_packet(app, applicant, db_path, monkeypatch, failing, tmp_path):
+    service = app.extensions["services"]["declaration-of-commitment"]
+    from tests.conftest import answer_all
+    url = start(applicant, service.id)
+    draft = draft_id_of(url)
+    answer_all(applicant, service, url)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power failure")
+    target = submission if failing == "enqueue" else submission.files
+    monkeypatch.setattr(target, failing, crash)
+    monkeypatch.setattr(submission.files, "of_application", lambda *a, **k: [])  # no documents needed for this
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        from flask_login import login_user
+        from assistant import drafts
+        from assistant.accounts import load_account
+        login_user(load_account(1))
+        with pytest.raises(RuntimeError):
+            submission.submit(drafts.get_own(draft), service, drafts.journey(service, draft), "ana@example.org")
+    assert count(db_path, "SELECT status FROM applications WHERE id = ?", draft) == "draft"
+    assert count(db_path, "SELECT reference IS NULL FROM applications WHERE id = ?", draft) == 1
+    assert count(db_path, "SELECT count(*) FROM outbox") == 0
+    assert count(db_path, "SELECT count(*) FROM files WHERE purpose = 'form'") == 0
+    assert count(db_path, "SELECT count(*) FROM events WHERE kind = 'submitted'") == 0
+    assert not any((tmp_path / "files").iterdir()) if (tmp_path / "files").exists() else True
+
+
+def test_receipts_and_documents_of_others_answer_404(app, applicant, make_app):
+    draft, _ = submit_application(applicant, app, "declaration-of-commitment")
+    file_id = soup(applicant.get(f"/applications/{draft}")).select_one("main ul li a")["href"].rsplit("/", 1)[1]
+    own = applicant.get(f"/applications/{draft}/files/{file_id}")
+    assert own.get_data()[:3] == b"\xff\xd8\xff"
+    own.close()
+    assert own.status_code == 200 and own.mimetype == "image/jpeg"
+    other = english_client(make_app())
+    register(other, email="eve@example.org")
+    assert other.get(f"/applications/{draft}/receipt.pdf").status_code == 404
+    assert other.get(f"/applications/{draft}/files/{file_id}").status_code == 404
+    assert other.get(f"/applications/{draft}").status_code == 404
+    theirs = start(other, "declaration-of-commitment")
+    assert other.get(f"/applications/{draft_id_of(theirs)}/files/{file_id}").status_code == 404   # not via one's own draft
+    assert applicant.get(f"/applications/{draft}/files/not-a-file").status_code == 404
+    anonymous = english_client(app)
+    assert anonymous.get(f"/applications/{draft}/receipt.pdf").status_code == 302
+
+
+def test_reference_numbers_are_unambiguous_and_catch_typos_and_swaps():
+    refs = {references.new() for _ in range(200)}
+    assert len(refs) == 200
+    for ref in refs:
+        assert references.normalize(ref) == ref and len(ref) == 11
+        assert not set(ref) & set("01OIL")
+    ref = next(iter(refs))
+    compact = ref.replace("-", "")
+    for i in range(len(compact)):
+        for ch in references.ALPHABET:
+            if ch != compact[i]:
+                assert references.normalize(compact[:i] + ch + compact[i + 1:]) is None
+        if i + 1 < len(compact) and compact[i] != compact[i + 1]:
+            assert references.normalize(compact[:i] + compact[i + 1] + compact[i] + compact[i + 2:]) is None
+    assert references.normalize(f"  {compact.lower()} ") == ref
+    assert references.normalize("") is None and references.normalize("ABCD-EFGH-I") is None
