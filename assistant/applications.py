@@ -38,6 +38,7 @@ def show(application_id):
     receipt = next(iter(files.of_application(application_id, "form")), None)
     return render_template("applications/show.html", application=row, service=service, events=events,
                            receipt=receipt, documents=files.of_application(application_id),
+                           doc_labels={d["id"]: d["label"] for d in service.documents},
                            just_submitted=request.args.get("submitted") == "1", status_names=STATUS, event_names=EVENTS)
 
 

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from . import drafts, files
+from .i18n import translate
 from .services import get_services
 
 bp = Blueprint("documents", __name__)
@@ -99,7 +100,7 @@ def combine(application_id, document_id):
     if len(photos) >= 2:
         pdf = files.images_to_pdf([files.path_of(f).read_bytes() for f in photos])
         stored = files.write(pdf)
-        files.record(application_id, "attachment", document_id, files.clean_name(_(doc["label"]), "pdf"),
+        files.record(application_id, "attachment", document_id, files.clean_name(translate(doc["label"]), "pdf"),
                      "application/pdf", stored)
         for photo in photos:
             files.delete(photo)

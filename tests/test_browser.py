@@ -1,6 +1,7 @@
 """In Debian's chromium through Playwright: the live check appears without a page load and the step goes on."""
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -8,6 +9,8 @@ from werkzeug.serving import make_server
 from tests.conftest import register
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS.mkdir(exist_ok=True)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -138,3 +141,31 @@ def test_whole_application_without_javascript_with_pause_and_resume(browser, liv
     assert page.locator("h1").inner_text() == "Check your answers"
     assert page.locator("dl.summary .row").count() >= 30
     context.close()
+
+
+def test_upload_a_photo_on_a_phone_and_submit(phone, live_server, app):
+    from tests.conftest import jpeg_bytes
+    service = app.extensions["services"]["declaration-of-commitment"]
+    order = list(service.questions)
+    page = phone
+    page.goto(f"{live_server}/services/{service.id}")
+    page.click("main button.primary")
+    for _ in range(20):
+        fill_step(page, service, order)
+        page.click("main button[value=next]")
+        if page.url.endswith("/documents"):
+            break
+    photo = {"name": "IMG_2041.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes((1600, 1200))}
+    for section in page.locator("section.document").all():
+        section.locator("input[type=file]").set_input_files(photo)
+        section.locator("button.secondary").last.click()
+        page.wait_for_load_state()
+    assert page.locator("ul.files li").count() == page.locator("section.document").count()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.click("main a.button.primary")
+    page.check("#declaration")
+    page.click("main button.primary")
+    page.wait_for_url("**?submitted=1")
+    reference = page.locator(".panel .ref").inner_text()
+    assert len(reference) == 11
+    page.screenshot(path=str(ARTIFACTS / "submitted-360x640.png"), full_page=True)

@@ -49,6 +49,7 @@ def test_extraction_finds_nothing_missing_from_the_catalog(extracted, lang):
     ids = {m.id for m in catalog(lang) if m.id}
     assert extracted - ids == set()
     assert "What is your date of birth?" in extracted        # service files are extracted too
+    assert extracted & {"label", "hint", "message", "title", "value"} == set()   # never a key passed to _()
 
 
 def test_pages_are_german_by_default_and_english_on_request(app, client):
