@@ -3,9 +3,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations migrate demo extract chromium check-forms
+.PHONY: run test install system translations migrate demo extract chromium check-forms
 
-$(BIN)/.installed: requirements.txt
+# What WeasyPrint needs from Debian to draw receipts (most machines have it already).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+system:
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(SYSTEM_PACKAGES))
+
+$(BIN)/.installed: requirements.txt | system
 	python3 -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
 	touch $@

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from . import drafts
+from . import drafts, files
 from .applications import STATUS
 from .services import get_services
 
@@ -32,7 +32,9 @@ def index():
 @login_required
 def delete(application_id):
     """Delete one of the account's drafts."""
-    drafts.get_own(application_id)
-    drafts.delete(application_id)
+    if drafts.get_own(application_id)["status"] == "draft":
+        for stored in files.of_application(application_id):
+            files.delete(stored)
+        drafts.delete(application_id)
     flash(_("The draft is deleted."))
     return redirect(url_for("dashboard.index"))

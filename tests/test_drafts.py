@@ -142,3 +142,15 @@ def test_unknown_service_and_step_answer_404(applicant):
     assert applicant.get(f"{base}/no-such-step").status_code == 404
     assert applicant.post(f"{url}/fields/no_such_question", data={"csrf_token": token},
                           headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_deleting_a_draft_deletes_its_uploaded_files(app, applicant, tmp_path):
+    from tests.conftest import answer_all, jpeg_bytes, upload
+    service = app.extensions["services"]["declaration-of-commitment"]
+    url = start(applicant, service.id)
+    draft = draft_id_of(url)
+    answer_all(applicant, service, url)
+    assert upload(applicant, draft, "guarantor_id", ("id.jpg", jpeg_bytes())).status_code == 303
+    assert len(list((tmp_path / "files").iterdir())) == 1
+    applicant.post(f"/applications/{draft}/delete", data={"csrf_token": csrf_of(applicant, "/dashboard")})
+    assert list((tmp_path / "files").iterdir()) == []
