@@ -1,7 +1,7 @@
 """Documents of an application: upload from the phone (camera or file), delete, combine photos, download."""
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from . import drafts, files
 from .i18n import translate

@@ -295,7 +295,7 @@ def test_an_oversized_file_is_refused_and_the_rest_is_kept(make_app, db_path, tm
     large = out.getvalue()
     assert len(small) < 50_000 < len(large) < 50_000 * 20
 
-    response = upload(client, draft, DOC, ("small.jpg", small), ("large.jpg", large))
+    response = upload(client, draft, DOC, ("large.jpg", large), ("small.jpg", small))  # the refused one first
     assert response.status_code == 422
     message = ("large.jpg is larger than 0 MB. Take the photo again with a lower resolution "
                "or make the PDF smaller.")
@@ -476,6 +476,13 @@ def test_files_are_only_for_the_owner_and_a_submitted_application_takes_no_more(
     response = other.post(f"/applications/{draft}/documents/{DOC}", content_type="multipart/form-data",
                           data={"csrf_token": token, "file": [(io.BytesIO(photo), "theirs.jpg")]})
     assert response.status_code == 404
+    # Nor through an application of their own.
+    own = draft_id_of(start(other, SERVICE))
+    theirs = other.get(f"/applications/{own}/files/{row['id']}")
+    theirs.get_data()
+    theirs.close()
+    assert theirs.status_code == 404
+    assert other.post(f"/applications/{own}/files/{row['id']}/delete", data={"csrf_token": token}).status_code == 404
     assert rows(db_path, draft) == [row]
     assert on_disk(tmp_path) == {row["storage_name"]}
 

@@ -1,8 +1,6 @@
 """Services as data: loading forms/*.yaml, every broken file named precisely, the CLI check, the Babel extractor,
 and a service added by a municipality as a YAML file alone, walked through the real app."""
-import copy
 import io
-import json
 from pathlib import Path
 
 import pytest

@@ -106,7 +106,7 @@ def test_double_submission_makes_one_application_and_one_packet(app, applicant, 
 def test_a_request_that_loses_the_race_changes_nothing(app, applicant, db_path, tmp_path):
     """Two requests that both saw a draft: the second transaction finds it submitted and leaves no trace."""
     service = app.extensions["services"]["declaration-of-commitment"]
-    from tests.conftest import answer_all, upload, jpeg_bytes
+    from tests.conftest import answer_all
     from assistant import drafts
     url = start(applicant, service.id)
     draft = draft_id_of(url)
