@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from . import drafts, files
-from .i18n import translate
+from .i18n import filesize, translate
 from .services import get_services
 
 bp = Blueprint("documents", __name__)
@@ -74,9 +74,8 @@ def upload(application_id, document_id):
             content, content_type, name = files.prepare(data, upload.filename)
         except files.Refused as refused:
             if str(refused) == "size":
-                limit = current_app.config["MAX_FILE_BYTES"] // (1024 * 1024)
-                messages.append(_("%(name)s is larger than %(limit)s MB. Take the photo again with a lower resolution or make the PDF smaller.",
-                                  name=upload.filename, limit=limit))
+                messages.append(_("%(name)s is larger than %(limit)s. Take the photo again with a lower resolution or make the PDF smaller.",
+                                  name=upload.filename, limit=filesize(current_app.config["MAX_FILE_BYTES"])))
             else:
                 messages.append(f"{upload.filename}: {REASONS[str(refused)]()}")
             continue

@@ -53,10 +53,17 @@ def _image_to_jpeg(data):
             image.load()
     except Exception:
         raise Refused("broken") from None
-    image = ImageOps.exif_transpose(image).convert("RGB")
+    image = ImageOps.exif_transpose(image)
+    if "A" in image.getbands() or "transparency" in image.info:  # transparent scans: writing on white, not on black
+        rgba = image.convert("RGBA")
+        image = Image.new("RGB", rgba.size, "white")
+        image.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        image = image.convert("RGB")
+    image.info = {}  # no comment, EXIF, XMP or ICC of the original is carried over (location data lives there)
     image.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=85, optimize=True)  # no exif= argument: nothing of the original metadata is kept
+    image.save(out, "JPEG", quality=85, optimize=True)
     return out.getvalue()
 
 

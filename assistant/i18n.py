@@ -31,6 +31,15 @@ def translate(message_id):
     return gettext(message_id) if message_id else message_id
 
 
+def filesize(size):
+    """A number of bytes as people read it, in kB or MB, in the user's language."""
+    from babel.units import format_unit
+    from flask_babel import get_locale
+    if size < 1024 * 1024:
+        return format_unit(max(1, round(size / 1024)), "digital-kilobyte", length="short", locale=get_locale())
+    return format_unit(round(size / 1024 / 1024, 1), "digital-megabyte", length="short", locale=get_locale())
+
+
 def normalize_digits(text):
     """Turn Arabic-Indic, Persian and other Unicode decimal digits into ASCII digits."""
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
@@ -66,7 +75,6 @@ def init_app(app):
     from babel import Locale
     from babel.dates import format_datetime
     from babel.numbers import format_currency
-    from babel.units import format_unit
     from datetime import datetime
     from decimal import Decimal
     from flask_babel import get_locale, get_timezone
@@ -94,8 +102,4 @@ def init_app(app):
         moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
         return format_datetime(moment, length, tzinfo=get_timezone(), locale=get_locale())
 
-    @app.template_filter("filesize")
-    def filesize(size):
-        if size < 1024 * 1024:
-            return format_unit(max(1, round(size / 1024)), "digital-kilobyte", length="short", locale=get_locale())
-        return format_unit(round(size / 1024 / 1024, 1), "digital-megabyte", length="short", locale=get_locale())
+    app.add_template_filter(filesize)
