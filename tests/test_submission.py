@@ -25,7 +25,7 @@ def packet_of(db_path, application_id):
 
 
 @pytest.mark.parametrize("service_id", ["residence-permit-extension", "declaration-of-commitment"])
-def test_submit_both_services_receipt_packet_and_status(app, applicant, db_path, service_id):
+def test_submit_both_services_receipt_packet_and_status(app, applicant, db_path, service_id, tmp_path):
     draft, response = submit_application(applicant, app, service_id)
     assert response.status_code == 303 and response.location.endswith(f"/applications/{draft}?submitted=1")
     page = soup(applicant.get(response.location))
@@ -61,6 +61,13 @@ def test_submit_both_services_receipt_packet_and_status(app, applicant, db_path,
     assert packet["applicant"]["family_name"] == "Müller-Lüdenscheidt"
     assert packet["data"]["answers"][service.steps[0].questions[0].id] == "Müller-Lüdenscheidt"
     assert count(db_path, "SELECT count(*) FROM outbox WHERE application_id = ? AND state = 'queued'", draft) == 1
+
+    # Delivered to a drop folder: one folder named by the reference, with the packet and every file.
+    drop = tmp_path / "drop"
+    result = app.test_cli_runner().invoke(args=["outbox", "deliver", "--to", str(drop)])
+    assert "1 delivered" in result.output
+    assert json.loads((drop / reference / "packet.json").read_text()) == packet
+    assert (drop / reference / "receipt.pdf").read_bytes() == body
 
     # The dashboard lists it with reference and status; the draft list no longer does.
     dashboard = soup(applicant.get("/dashboard"))
