@@ -5,8 +5,8 @@ export FLASK_APP := wsgi
 
 .PHONY: run test install system translations migrate demo extract chromium check-forms
 
-# What WeasyPrint needs from Debian to draw receipts (most machines have it already).
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# What WeasyPrint needs from Debian to draw receipts: Pango, and fonts for every script (Noto covers Pashto).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core
 
 system:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(SYSTEM_PACKAGES))
@@ -43,6 +43,6 @@ check-forms: install
 # Refresh the template and the catalogs after changing texts in code, templates or forms/;
 # English is the language of the message ids, so its catalog repeats them.
 extract: install
-	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o locales/messages.pot .
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k both --ignore-dirs=".* __pycache__" --no-location --sort-output -o locales/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i locales/messages.pot -d locales
 	$(BIN)/python -c "from babel.messages.pofile import read_po, write_po; p='locales/en/LC_MESSAGES/messages.po'; c=read_po(open(p,'rb')); [setattr(m,'string',m.id) for m in c if m.id]; write_po(open(p,'wb'),c,omit_header=False,sort_output=True,no_location=True)"

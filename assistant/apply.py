@@ -8,6 +8,7 @@ from htmx_flask import request as htmx_request
 
 from . import drafts, files, submission
 from .engine import Answer, fingerprint
+from .i18n import available_locales, remember_alongside, remember_language
 from .services import get_services
 
 bp = Blueprint("apply", __name__)
@@ -76,7 +77,7 @@ def render_step(app_row, journey, step, form, status=200, notice=None, seen=None
     return render_template(
         "apply/step.html", application=app_row, service=journey.service, journey=journey, step=step,
         questions=questions, form=form, seen=seen, number=number, total=total, previous=previous,
-        change=request.args.get("change") == "1", notice=notice,
+        change=request.args.get("change") == "1", notice=notice, switch_form="step-form",
     ), status
 
 
@@ -109,6 +110,13 @@ def step(application_id, step_id):
             to_save[q.id] = Answer(raw, value, prefilled)
     drafts.save(application_id, to_save)
 
+    if request.form.get("lang") or request.form.get("alongside"):  # a switch without JavaScript: saved, same step
+        response = redirect(url_for("apply.step", application_id=application_id, step_id=step.id, **request.args))
+        if request.form.get("lang") in available_locales():
+            remember_language(response, request.form["lang"])
+        if request.form.get("alongside"):
+            remember_alongside(response, request.form["alongside"] == "on")
+        return response
     if request.form.get("action") == "pause":
         flash(_("Your answers are saved. You can continue at any time."))
         return redirect(url_for("dashboard.index"))

@@ -1,8 +1,8 @@
 """The public pages: the service catalogue, a service's start page, the health check and the language switch."""
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
 from . import db
-from .i18n import COOKIE, available_locales
+from .i18n import available_locales, remember_alongside, remember_language
 from .services import get_services
 
 bp = Blueprint("catalogue", __name__)
@@ -31,14 +31,24 @@ def healthz():
     return jsonify(body), 200 if state == "ok" else 503
 
 
+def _back():
+    """Where the user came from (a path on this site), else the catalogue."""
+    target = request.args.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else url_for("catalogue.index")
+
+
 @bp.get("/language/<code>")
 def language(code):
-    """Remember the chosen language in a cookie and go back where the user was."""
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("catalogue.index")
-    response = redirect(target)
+    """Remember the chosen language (cookie and account) and go back where the user was."""
+    response = redirect(_back())
     if code in available_locales():
-        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+        remember_language(response, code)
+    return response
+
+
+@bp.get("/german-alongside/<state>")
+def german_alongside(state):
+    """Show (on) or hide (off) the German text under every question, hint and message."""
+    response = redirect(_back())
+    remember_alongside(response, state == "on")
     return response

@@ -5,14 +5,14 @@ import re
 from datetime import date
 from typing import Any, NamedTuple
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import Field
 from wtforms.validators import StopValidation, ValidationError
 
 from . import dates
-from .i18n import translate
+from .i18n import lazy_translate
 from .questions import TYPES
 from .services import matches
 
@@ -59,7 +59,7 @@ def apply_check(form, q, check, value):
     """Raise ValidationError when the canonical value fails one check from the YAML file."""
     kind = next(k for k in check if k != "message")
     arg = check[kind]
-    custom = translate(check.get("message"))
+    custom = lazy_translate(check.get("message"))
     if kind in ("after", "before", "not_after", "not_before"):
         other = _reference(form, arg)
         if other is None:
@@ -77,7 +77,7 @@ def apply_check(form, q, check, value):
                     "after": _("The date must be in the future."), "before": _("The date must be in the past."),
                     "not_after": _("The date cannot be in the future."), "not_before": _("The date cannot be in the past."),
                 }[kind])
-            label = translate(form.labels.get(arg, arg))
+            label = lazy_translate(form.labels.get(arg, arg))
             raise ValidationError({
                 "after": _("The date must be after your answer to “%(question)s”.", question=label),
                 "before": _("The date must be before your answer to “%(question)s”.", question=label),

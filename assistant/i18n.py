@@ -4,31 +4,69 @@ from pathlib import Path
 
 import yaml
 from flask import current_app, request
-from flask_babel import Babel, gettext
+from flask_babel import Babel, force_locale, gettext, lazy_gettext
 
 TEXT_KEYS = {"title", "summary", "audience", "label", "hint", "intro", "message", "note"}
 COOKIE = "lang"
+ALONGSIDE_COOKIE = "de_alongside"
+# Every language of the product, in the order of the switcher, with the state of its translation:
+# "reviewed" by a person who knows the language and the office's terms, or "draft" (shown to users).
+LANGUAGES = {"de": "reviewed", "en": "reviewed", "ar": "draft", "fa": "draft", "ps": "draft",
+             "tr": "draft", "uk": "draft", "ru": "draft", "ro": "draft", "fr": "draft"}
+RTL = {"ar", "fa", "ps"}
 
 
 def available_locales():
-    """Languages with a catalog in locales/, German (the source of truth for the office) first."""
+    """The product's languages that have a catalog in locales/, German (the office's language) first."""
     folder = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
-    found = sorted(p.name for p in folder.iterdir() if (p / "LC_MESSAGES").is_dir())
-    return ["de"] + [code for code in found if code != "de"]
+    return [code for code in LANGUAGES if code == "de" or (folder / code / "LC_MESSAGES").is_dir()]
 
 
 def select_locale():
-    """The user's explicit choice (cookie), else the browser's preference, else German."""
+    """The user's explicit choice (cookie, then the account's), else the browser's preference, else German."""
+    from flask_login import current_user
     locales = available_locales()
     chosen = request.cookies.get(COOKIE)
     if chosen in locales:
         return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in locales:
+        return current_user.locale
     return request.accept_languages.best_match(locales) or "de"
+
+
+def remember_language(response, code):
+    """Keep an explicit language choice in a cookie and on the account."""
+    from flask_login import current_user
+    from .db import get_db
+    response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax",
+                        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    if current_user.is_authenticated:
+        get_db().execute("UPDATE accounts SET locale = ? WHERE id = ?", [code, current_user.id])
+
+
+def remember_alongside(response, on):
+    """Keep the "show German alongside" choice in a cookie."""
+    if on:
+        response.set_cookie(ALONGSIDE_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    else:
+        response.delete_cookie(ALONGSIDE_COOKIE)
 
 
 def translate(message_id):
     """Translate a message id that comes from a service file (extracted by `extract_yaml`, not from code)."""
     return gettext(message_id) if message_id else message_id
+
+
+def lazy_translate(message_id):
+    """Like translate, but decided when shown: a message can then be shown in two languages."""
+    return lazy_gettext(message_id) if message_id else message_id
+
+
+def german(text):
+    """A message id or lazy message in German, for "show German alongside" and the receipt."""
+    with force_locale("de"):
+        return translate(text) if isinstance(text, str) else str(text)
 
 
 def filesize(size):
@@ -67,9 +105,6 @@ def extract_yaml(fileobj, keywords, comment_tags, options):
 babel = Babel()
 
 
-RTL = {"ar", "fa", "ps", "he", "ur"}
-
-
 def init_app(app):
     """Set up Flask-Babel, the template globals for language and direction, and localised filters."""
     from babel import Locale
@@ -79,7 +114,7 @@ def init_app(app):
     from decimal import Decimal
     from flask_babel import get_locale, get_timezone
 
-    from .questions import TYPES
+    from .questions import LTR_TYPES, TYPES
 
     babel.init_app(app, locale_selector=select_locale)
 
@@ -90,6 +125,10 @@ def init_app(app):
             "current_lang": lang,
             "current_dir": "rtl" if lang in RTL else "ltr",
             "languages": [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in available_locales()],
+            "translation_status": LANGUAGES.get(lang, "draft"),
+            "alongside": lang != "de" and request.cookies.get(ALONGSIDE_COOKIE) == "1",
+            "german": german,
+            "ltr_types": LTR_TYPES,
             "country_choices": lambda type_name="country": TYPES[type_name].choices(),
         }
 

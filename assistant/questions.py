@@ -10,16 +10,17 @@ import phonenumbers
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale, lazy_gettext as _
 from stdnum import iban as stdnum_iban
 from wtforms import StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from . import dates
-from .i18n import normalize_digits, translate
+from .i18n import lazy_translate, normalize_digits
 
 PSEUDO_TERRITORIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
 STATELESS, UNCLEAR = "XXA", "XXX"
+LTR_TYPES = {"phone", "passport", "iban", "email"}  # always written left to right, also inside RTL text
 MAX_TEXT = 200
 MAX_LONGTEXT = 4000
 
@@ -158,7 +159,7 @@ class Choice(QuestionType):
         return raw
 
     def display(self, value, q):
-        return next((translate(c["label"]) for c in q.choices if c["value"] == value), value)
+        return next((lazy_translate(c["label"]) for c in q.choices if c["value"] == value), value)
 
 
 

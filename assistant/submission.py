@@ -4,7 +4,7 @@ import sqlite3
 from datetime import datetime, timezone
 
 from flask import current_app, render_template
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from weasyprint import HTML
 
 from . import files, packets, references
@@ -29,10 +29,15 @@ def rows_by_step(journey):
 
 
 def render_receipt(*, application, service, journey, reference, submitted_at, documents, applicant_name):
-    """The receipt PDF (PDF/A-3b), from the frozen answers, in the applicant's language."""
+    """The receipt PDF (PDF/A-3b), from the frozen answers, in the applicant's language beside German."""
+    with force_locale("de"):
+        german_values = [[str(shown) if shown is not None else None for _q, shown in items]
+                         for _s, items in rows_by_step(journey)]
+    rows = [(s, [(q, str(shown) if shown is not None else None, de) for (q, shown), de in zip(items, german_row)])
+            for (s, items), german_row in zip(rows_by_step(journey), german_values)]
     html = render_template("pdf/receipt.html", application=application, service=service, journey=journey,
                            reference=reference, submitted_at=submitted_at, documents=documents,
-                           rows=rows_by_step(journey), applicant_name=applicant_name)
+                           rows=rows, applicant_name=applicant_name)
     return HTML(string=html, base_url=current_app.static_folder).write_pdf(pdf_variant="pdf/a-3b")
 
 

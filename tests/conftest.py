@@ -120,6 +120,8 @@ def sample_answer(q, index, service=None):
         return day.strftime("%d.%m.%Y")
     if q.type == "number":
         return str(max([3] + [c["min"] for c in q.checks if "min" in c]))
+    if q.type == "name" and q.latin:
+        return "MUELLER-LUEDENSCHEIDT LINA"
     return {
         "text": "Beispieltext", "longtext": "Eine längere\nAntwort.", "name": "Müller-Lüdenscheidt",
         "country": "TR", "nationality": "UA", "yesno": "yes", "number": "3", "money": "1.250,50",

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from assistant.i18n import LANGUAGES
 from tests.conftest import soup
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
-REQUIRED = ["de", "en"]
+REQUIRED = list(LANGUAGES)
 
 
 def catalog(lang):
@@ -25,7 +26,7 @@ def extracted(tmp_path_factory):
     """A fresh extraction over code, templates and service files."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "--no-location",
-                    "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-o", str(pot), "."],
+                    "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-k", "both", "--ignore-dirs", ".* __pycache__", "-o", str(pot), "."],
                    cwd=ROOT, check=True, capture_output=True, env={"PYTHONPATH": str(ROOT), "PATH": ""})
     with open(pot, "rb") as f:
         return {m.id for m in read_po(f) if m.id}
