@@ -30,9 +30,9 @@ demo: migrate
 run: demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# Debian's chromium for the browser tests (never a downloaded browser build).
+# Debian's chromium for the browser tests (never a downloaded browser build), poppler to look at receipts.
 chromium:
-	@command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+	@(command -v chromium && command -v pdftoppm) >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils)
 
 test: translations chromium
 	$(BIN)/python -m pytest

@@ -1,0 +1,199 @@
+"""Every applicant's language: switching mid-step loses nothing, RTL, German alongside, the same packet in any language."""
+import io
+import json
+import re
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from pypdf import PdfReader
+
+from assistant.i18n import LANGUAGES, RTL
+from tests.conftest import (DEMO_PROFILE, draft_id_of, form_fields, jpeg_bytes, register, sample_answer, soup, start,
+                            upload, csrf_of)
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def catalog(lang):
+    """The catalog of a language."""
+    with open(ROOT / "locales" / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f)
+
+
+def client_in(app, lang):
+    """A client whose browser prefers a language."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    return client
+
+
+def test_switching_language_in_the_middle_of_a_step_saves_it_and_keeps_every_answer(app, db_path):
+    client = client_in(app, "de")
+    register(client, profile=DEMO_PROFILE)
+    url = start(client, "residence-permit-extension")
+    data = form_fields(soup(client.get(url))) | {"birth_place": "Homs", "sex": "female"}
+    response = client.post(url, data=data | {"lang": "ar"})       # the switch is a button of the step's form
+    assert response.status_code == 302 and response.location == url
+    page = soup(client.get(url))
+    assert (page.html["lang"], page.html["dir"]) == ("ar", "rtl")
+    assert page.select_one("input[name=birth_place]")["value"] == "Homs"
+    assert page.select_one("input[name=sex][value=female]").has_attr("checked")
+    assert page.h1.text == catalog("ar")[app.extensions["services"]["residence-permit-extension"].steps[0].title].string
+    assert not page.select(".error-summary")                         # a switch is not a submit: no errors
+    db = sqlite3.connect(db_path)
+    assert db.execute("SELECT locale FROM accounts").fetchone()[0] == "ar"
+    # The account's choice follows the person to another browser.
+    other = client_in(app, "en")
+    from tests.conftest import submit as post_form
+    post_form(other, "/login", {"email": "ana@example.org", "password": "correct horse battery"}, action=None)
+    assert soup(other.get("/dashboard")).html["lang"] == "ar"
+
+
+def test_language_switch_buttons_belong_to_the_step_form_and_name_each_language_in_itself(applicant):
+    url = start(applicant, "residence-permit-extension")
+    page = soup(applicant.get(url))
+    buttons = page.select("details.langs button[name=lang]")
+    assert [b["value"] for b in buttons] == list(LANGUAGES)
+    assert all(b["form"] == "step-form" for b in buttons) and page.select_one("form#step-form")
+    names = {b["value"]: b.text for b in buttons}
+    assert names["de"] == "Deutsch" and names["ar"] == "العربية" and names["uk"] == "Українська"
+    assert names["fa"] == "فارسی" and names["tr"] == "Türkçe" and names["fr"] == "Français"
+    # Elsewhere the switch is a plain link.
+    links = soup(applicant.get("/")).select("details.langs a[lang]")
+    assert [a["lang"] for a in links] == list(LANGUAGES)
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_every_language_sets_lang_and_direction_and_says_whether_it_is_reviewed(app, lang):
+    page = soup(client_in(app, lang).get("/"))
+    assert page.html["lang"] == lang
+    assert page.html["dir"] == ("rtl" if lang in RTL else "ltr")
+    note = page.select_one("footer .small")
+    if LANGUAGES[lang] == "reviewed":
+        assert note is None
+    else:
+        assert note.text == catalog(lang)["This translation has not yet been checked by a native speaker. "
+                                          "If something is unclear, show the German text alongside."].string
+
+
+def test_country_names_come_from_cldr_in_the_users_language(applicant, app):
+    url = start(applicant, "residence-permit-extension")
+    for lang, syria in [("ar", "سوريا"), ("uk", "Сирія"), ("de", "Syrien"), ("tr", "Suriye")]:
+        applicant.get(f"/language/{lang}")
+        page = soup(applicant.get(url))
+        assert page.select_one("select[name=nationality] option[value=SY]").text == syria
+
+
+def test_german_alongside_shows_german_under_questions_hints_and_messages(applicant, app):
+    applicant.get("/language/ar")
+    url = start(applicant, "residence-permit-extension")
+    service = app.extensions["services"]["residence-permit-extension"]
+    assert soup(applicant.get(url)).select(".de") == []
+    applicant.get(f"/german-alongside/on?next={url}")
+    response = applicant.post(url, data=form_fields(soup(applicant.get(url))) | {"birth_date": "31.02.1990", "action": "next"})
+    page = soup(response)
+    de = catalog("de")
+    label = page.select_one("label[for=f-birth_date]")
+    assert label.select_one(".de").text == de[service.questions["birth_date"].label].string
+    assert label.select_one(".de")["lang"] == "de"
+    assert page.select_one("#f-birth_date-hint .de").text == de[service.questions["birth_date"].hint].string
+    error = page.select_one("#f-birth_date-error")
+    assert error.select_one(".de").text == de["This date does not exist. Check the day, month and year."].string
+    assert catalog("ar")["This date does not exist. Check the day, month and year."].string in error.text
+    # The live check answers in both languages too.
+    partial = soup(applicant.post(f"{url}/fields/birth_date", data=form_fields(page) | {"birth_date": "1.13.1990"},
+                                  headers={"HX-Request": "true"}))
+    assert partial.select_one("#f-birth_date-error .de").text == de["This date does not exist. Check the day, month and year."].string
+    # Switched off from the step itself, saving it.
+    response = applicant.post(url, data=form_fields(page) | {"alongside": "off"})
+    assert soup(applicant.get(response.location)).select(".de") == []
+
+
+def run_in(app, lang, switch_at=None, email="person@example.org"):
+    """Walk the declaration of commitment in a language (digits typed as Arabic-Indic in Arabic) and submit it."""
+    client = client_in(app, lang)
+    register(client, email=email)
+    service = app.extensions["services"]["declaration-of-commitment"]
+    order = list(service.questions)
+    url = start(client, service.id)
+    draft = draft_id_of(url)
+    for number in range(20):
+        page = soup(client.get(url))
+        assert page.html["lang"] == lang
+        data = form_fields(page)
+        for div in page.select("div.field[id^=q-]"):
+            q = service.questions[div["id"][2:]]
+            value = sample_answer(q, order.index(q.id), service)
+            if lang == "ar" and q.type in ("date", "phone", "number", "money"):
+                value = value.translate(ARABIC_DIGITS)
+            if q.type == "address":
+                data |= {f"{q.id}-{k}": v for k, v in value.items()}
+            else:
+                data[q.id] = value
+        if number == switch_at:
+            # Half the step typed, then to German and back: the step is kept both times.
+            first = page.select_one("div.field[id^=q-]")["id"][2:]
+            response = client.post(url, data=data | {"lang": "de"})
+            german = soup(client.get(response.location))
+            assert german.html["lang"] == "de" and german.select_one(f"[name={first}]") is not None
+            client.post(url, data=form_fields(german) | {"lang": lang})
+            data = form_fields(soup(client.get(url))) | {k: v for k, v in data.items() if k not in ("csrf_token", "_seen")}
+        response = client.post(url, data=data | {"action": "next"})
+        assert response.status_code == 302, soup(response).select_one(".error-summary")
+        url = response.location
+        if url.endswith("/documents"):
+            break
+    for section in soup(client.get(url)).select("section.document"):
+        assert upload(client, draft, section["id"][2:], ("photo.jpg", jpeg_bytes())).status_code == 303
+    token = csrf_of(client, f"/applications/{draft}/check")
+    assert client.post(f"/applications/{draft}/submit", data={"csrf_token": token, "declaration": "yes"}).status_code == 303
+    return client, draft
+
+
+@pytest.mark.parametrize("lang", ["ar", "uk"])
+def test_a_whole_application_in_another_language_gives_the_same_packet_as_in_german(app, db_path, lang):
+    _german_client, german_draft = run_in(app, "de", email="de@example.org")
+    client, draft = run_in(app, lang, switch_at=2, email=f"{lang}@example.org")
+    db = sqlite3.connect(db_path)
+    packets = {d: json.loads(db.execute("SELECT packet FROM outbox WHERE application_id = ?", [d]).fetchone()[0])
+               for d in (german_draft, draft)}
+    assert packets[draft]["data"]["answers"] == packets[german_draft]["data"]["answers"]
+    assert packets[draft]["language"] == lang and packets[german_draft]["language"] == "de"
+    assert packets[draft]["service"]["title"] == "Verpflichtungserklärung"      # the office's side is German
+
+
+def test_the_receipt_is_bilingual_and_arabic_is_laid_out_right_to_left(app):
+    client, draft = run_in(app, "ar", email="receipt@example.org")
+    response = client.get(f"/applications/{draft}/receipt.pdf")
+    body = response.get_data()
+    response.close()
+    reader = PdfReader(io.BytesIO(body))
+    arabic_title = catalog("ar")["Receipt for your application"].string
+    german_title = catalog("de")["Receipt for your application"].string
+    positions = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            positions.setdefault(text.strip(), tm[4] * cm[0] + cm[4])
+    reader.pages[0].extract_text(visitor_text=visit)
+    width = float(reader.pages[0].mediabox.width)
+    arabic_x = next(x for t, x in positions.items() if arabic_title.split()[0] in t or t in arabic_title)
+    german_x = next(x for t, x in positions.items() if t.startswith(german_title[:12]))
+    assert german_x < width * 0.2                 # German runs left to right from the left margin
+    assert arabic_x > width * 0.4                 # the Arabic title sits at the right
+    # A picture of the page, for people to look at (shaping, order); poppler must draw it without complaint.
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "receipt-ar.pdf").write_bytes(body)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(ARTIFACTS / "receipt-ar.pdf"),
+                    str(ARTIFACTS / "receipt-ar")], check=True, capture_output=True)
+    text = subprocess.run(["pdftotext", "-l", "1", str(ARTIFACTS / "receipt-ar.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    # Shaped glyphs map back to the Arabic words in reading order (poppler splits the lam-alef ligature, so skip those).
+    words = [w for w in arabic_title.split() if "لا" not in w]
+    assert words and all(w in re.sub(r"[\u202a-\u202e]", "", text) for w in words)
+    assert german_title in text
