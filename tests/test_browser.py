@@ -169,3 +169,68 @@ def test_upload_a_photo_on_a_phone_and_submit(phone, live_server, app):
     reference = page.locator(".panel .ref").inner_text()
     assert len(reference) == 11
     page.screenshot(path=str(ARTIFACTS / "submitted-360x640.png"), full_page=True)
+
+
+def login_phone(browser, live_server, client, email, lang, javascript=True):
+    """A phone-sized context in a language, logged in through the form."""
+    register(client, email=email)
+    context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True,
+                                  java_script_enabled=javascript, extra_http_headers={"Accept-Language": lang})
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#email", email)
+    page.fill("#password", "correct horse battery")
+    page.click("main button.primary")
+    page.wait_for_url("**/dashboard")
+    return context, page
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa"])
+def test_right_to_left_on_a_phone_mirrors_the_layout_and_checks_in_the_page_language(browser, live_server, client, lang):
+    from babel.messages.pofile import read_po
+    with open(Path(__file__).resolve().parent.parent / "locales" / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    context, page = login_phone(browser, live_server, client, f"rtl-{lang}@example.org", lang)
+    page.goto(f"{live_server}/services/residence-permit-extension")
+    page.click("main button.primary")
+    page.wait_for_url("**/steps/person")
+    assert page.get_attribute("html", "dir") == "rtl" and page.get_attribute("html", "lang") == lang
+    left, right = page.evaluate("""() => {
+        const range = document.createRange();
+        range.selectNodeContents(document.querySelector('label[for=f-family_name]').firstChild);
+        const box = range.getBoundingClientRect();
+        return [box.left, box.right];
+    }""")
+    assert right > 330 and left > 60               # the first label's text sits at the right
+    page.fill("#f-birth_date", "۳۱.۰۲.۱۹۹۰" if lang == "fa" else "٣١.٠٢.١٩٩٠")
+    page.press("#f-birth_date", "Tab")
+    message = page.locator("#f-birth_date-error")
+    message.wait_for()
+    expected = catalog["This date does not exist. Check the day, month and year."].string
+    assert expected in message.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360   # nothing overflows sideways
+    page.screenshot(path=str(ARTIFACTS / f"step-{lang}-360x640.png"), full_page=True)
+    page.goto(f"{live_server}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(ARTIFACTS / f"catalogue-{lang}-360x640.png"), full_page=True)
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
+def test_switching_language_mid_step_keeps_the_step_and_what_was_typed(browser, live_server, client, javascript):
+    context, page = login_phone(browser, live_server, client, f"switch-{javascript}@example.org", "uk", javascript)
+    page.goto(f"{live_server}/services/residence-permit-extension")
+    page.click("main button.primary")
+    page.wait_for_url("**/steps/person")
+    page.fill("#f-family_name", "Шевченко")
+    page.fill("#f-birth_place", "Київ")                  # typed, not yet sent
+    page.click("details.langs summary")
+    page.click("details.langs button[value=de]")
+    page.wait_for_function("document.documentElement.lang === 'de'")
+    assert page.url.endswith("/steps/person")
+    assert page.input_value("#f-family_name") == "Шевченко" and page.input_value("#f-birth_place") == "Київ"
+    page.click("details.langs summary")
+    page.click("details.langs button[value=uk]")
+    page.wait_for_function("document.documentElement.lang === 'uk'")
+    assert page.input_value("#f-birth_place") == "Київ"
+    context.close()

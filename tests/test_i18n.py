@@ -46,6 +46,20 @@ def test_catalog_is_complete_and_consistent(lang):
 
 
 @pytest.mark.parametrize("lang", REQUIRED)
+def test_catalog_compiles_and_passes_babels_format_checks(lang):
+    import io
+    from babel.messages.mofile import write_mo
+    messages = catalog(lang)
+    assert [(m.id, [str(e) for e in errors]) for m, errors in messages.check()] == []
+    write_mo(io.BytesIO(), messages)
+
+
+def test_every_catalog_folder_is_a_language_of_the_product():
+    folders = {p.name for p in (ROOT / "locales").iterdir() if p.is_dir()}
+    assert folders == set(LANGUAGES)
+
+
+@pytest.mark.parametrize("lang", REQUIRED)
 def test_extraction_finds_nothing_missing_from_the_catalog(extracted, lang):
     ids = {m.id for m in catalog(lang) if m.id}
     assert extracted - ids == set()
