@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 
-from . import accounts, applications, apply, catalogue, dashboard, db, demo, documents, i18n, outbox, services
+from . import accounts, api, applications, apply, catalogue, dashboard, db, demo, documents, i18n, office, outbox, services
 from .config import ROOT, ensure_secret_key, from_environment
 
 csrf = CSRFProtect()
@@ -40,6 +40,7 @@ def create_app(config=None):
             request.max_content_length = documents.upload_limit()
 
     csrf.init_app(app)
+    csrf.exempt(api.bp)  # the API authenticates every request with a token, never with cookies
     Htmx(app)
     accounts.login_manager.init_app(app)
     i18n.init_app(app)
@@ -47,7 +48,9 @@ def create_app(config=None):
     services.init_app(app)
     demo.init_app(app)
     outbox.init_app(app)
-    for module in (catalogue, accounts, apply, documents, applications, dashboard):
+    api.init_app(app)
+    app.cli.add_command(accounts.users_cli)
+    for module in (catalogue, accounts, apply, documents, applications, dashboard, office, api):
         app.register_blueprint(module.bp)
     _register_errors(app)
 

@@ -1,15 +1,21 @@
 """Accounts and the profile: register, log in, log out, keep recurring data for prefill."""
+import hashlib
 import json
+import secrets
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+import click
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l
+from flask.cli import AppGroup
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from . import mail
 from .db import get_db
 from .engine import build_form, formdata_for
 from .questions import TYPES
@@ -60,14 +66,31 @@ def load_account(account_id):
 
 
 def create_account(email, password, role="applicant", profile=None):
-    """An account with its own person; returns the account id."""
+    """An account; an applicant's comes with its own person. Returns the account id."""
     db = get_db()
     with db.atomic():
         cursor = db.execute("INSERT INTO accounts (email, password_hash, role) VALUES (?, ?, ?)",
                             [email.strip(), generate_password_hash(password), role])
-        db.execute("INSERT INTO persons (account_id, is_self, profile) VALUES (?, 1, ?)",
-                   [cursor.lastrowid, json.dumps(profile or {}, ensure_ascii=False)])
+        if role == "applicant":
+            db.execute("INSERT INTO persons (account_id, is_self, profile) VALUES (?, 1, ?)",
+                       [cursor.lastrowid, json.dumps(profile or {}, ensure_ascii=False)])
     return cursor.lastrowid
+
+
+users_cli = AppGroup("users", help="Accounts of the office's staff.")
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice(["caseworker", "admin"]), required=True)
+@click.option("--password", help="Default: a new random password, printed once.")
+@click.argument("email")
+def create_user_command(role, password, email):
+    """Create a caseworker or admin account (staff cannot register themselves)."""
+    if get_db().execute("SELECT 1 FROM accounts WHERE email = ?", [email]).fetchone():
+        raise click.ClickException(f"{email} exists already.")
+    password = password or secrets.token_urlsafe(12)
+    create_account(email, password, role=role)
+    click.echo(f"{role} {email} created; password: {password}")
 
 
 def own_person():
@@ -79,10 +102,11 @@ def own_person():
 
 
 def _safe_next(target):
-    """Only follow `next` to a path on this site."""
+    """Only follow `next` to a path on this site; by default applicants go to their applications, staff to the inbox."""
     if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("dashboard.index")
+    staff = current_user.is_authenticated and current_user.role != "applicant"
+    return url_for("office.inbox") if staff else url_for("dashboard.index")
 
 
 class LoginForm(FlaskForm):
@@ -141,6 +165,75 @@ def logout():
     logout_user()
     flash(_("You are logged out."))
     return redirect(url_for("catalogue.index"))
+
+
+class ForgotForm(FlaskForm):
+    """The e-mail address of the account."""
+    class Meta:
+        csrf = False
+
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address."))])
+
+
+class ResetForm(FlaskForm):
+    """A new password."""
+    class Meta:
+        csrf = False
+
+    password = RegisterForm.password
+    confirm = RegisterForm.confirm
+
+
+RESET_MINUTES = 60
+
+
+def _token_hash(token):
+    """Reset tokens are stored hashed, like passwords."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot():
+    """Send a single-use link to set a new password; the answer never tells whether the address has an account."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        row = get_db().execute("SELECT id, locale FROM accounts WHERE email = ?", [form.email.data.strip()]).fetchone()
+        if row:
+            token = secrets.token_urlsafe(32)
+            get_db().execute(
+                "INSERT INTO password_resets (token_hash, account_id, expires_at) "
+                f"VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{RESET_MINUTES} minutes'))", [_token_hash(token), row["id"]])
+            with force_locale(row["locale"] or str(get_locale())):
+                mail.send(form.email.data.strip(), _("Set a new password"),
+                          _("Someone asked to set a new password for your account at %(office)s.\n\nTo choose a new password, "
+                            "open this link within %(minutes)s minutes:\n%(link)s\n\nIf it was not you, ignore this e-mail.",
+                            office=current_app.config["OFFICE_NAME"], minutes=RESET_MINUTES,
+                            link=mail.link(url_for("accounts.reset", token=token))))
+        flash(_("If an account exists for this address, we have sent it a link to set a new password."))
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    """Set a new password with a link from the e-mail: once, and only before it expires."""
+    db = get_db()
+    valid = db.execute("SELECT account_id FROM password_resets WHERE token_hash = ? AND used_at IS NULL "
+                       "AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", [_token_hash(token)]).fetchone()
+    if valid is None:
+        return render_template("errors/error.html", title=_("This link is no longer valid"),
+                               message=_("Links to set a new password work once and for one hour. Ask for a new one.")), 404
+    form = ResetForm()
+    if form.validate_on_submit():
+        with db.atomic():
+            used = db.execute("UPDATE password_resets SET used_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                              "WHERE token_hash = ? AND used_at IS NULL", [_token_hash(token)]).rowcount
+            if used:
+                db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?",
+                           [generate_password_hash(form.password.data), valid["account_id"]])
+        flash(_("Your new password is set. Log in with it."))
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from .db import get_db
 
 DEMO_EMAIL = "demo@example.org"
 DEMO_PASSWORD = "demo-password"
+STAFF = [("caseworker", "caseworker@example.org", "caseworker-password"), ("admin", "admin@example.org", "admin-password")]
 DEMO_PROFILE = {
     "family_name": "Haddad", "given_names": "Lina", "birth_date": "1990-03-27", "birth_place": "Aleppo",
     "birth_country": "SY", "nationality": "SY", "phone": "+4915123456789", "email": DEMO_EMAIL,
@@ -23,10 +24,13 @@ def demo_cli():
 def load_command():
     """Create the demo applicant (once) and print the login."""
     from .accounts import create_account
-    if not get_db().execute("SELECT 1 FROM accounts WHERE email = ?", [DEMO_EMAIL]).fetchone():
-        create_account(DEMO_EMAIL, DEMO_PASSWORD, profile=DEMO_PROFILE)
+    accounts = [("applicant", DEMO_EMAIL, DEMO_PASSWORD)] + STAFF
+    for role, email, password in accounts:
+        if not get_db().execute("SELECT 1 FROM accounts WHERE email = ?", [email]).fetchone():
+            create_account(email, password, role=role, profile=DEMO_PROFILE if role == "applicant" else None)
     click.echo("Demo logins (http://127.0.0.1:5000/login):")
-    click.echo(f"  applicant  {DEMO_EMAIL}  /  {DEMO_PASSWORD}")
+    for role, email, password in accounts:
+        click.echo(f"  {role:<10} {email:<24} / {password}")
 
 
 def init_app(app):

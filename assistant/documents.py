@@ -9,10 +9,15 @@ from .services import get_services
 
 bp = Blueprint("documents", __name__)
 DEFAULT_MAX_FILES = 5
-REASONS = {
-    "type": lambda: _("This file is not a photo (JPEG, PNG, HEIC) or a PDF. Choose another file."),
-    "broken": lambda: _("This file cannot be opened. It may be damaged: take the photo again or choose another file."),
-}
+def refusal_message(refused):
+    """Why a file was refused, in the user's language."""
+    reason = str(refused)
+    if reason == "size":
+        return _("It is larger than %(limit)s. Take the photo again with a lower resolution or make the PDF smaller.",
+                 limit=filesize(current_app.config["MAX_FILE_BYTES"]))
+    if reason == "type":
+        return _("This file is not a photo (JPEG, PNG, HEIC) or a PDF. Choose another file.")
+    return _("This file cannot be opened. It may be damaged: take the photo again or choose another file.")
 
 
 def upload_limit():
@@ -73,11 +78,7 @@ def upload(application_id, document_id):
         try:
             content, content_type, name = files.prepare(data, upload.filename)
         except files.Refused as refused:
-            if str(refused) == "size":
-                messages.append(_("%(name)s is larger than %(limit)s. Take the photo again with a lower resolution or make the PDF smaller.",
-                                  name=upload.filename, limit=filesize(current_app.config["MAX_FILE_BYTES"])))
-            else:
-                messages.append(f"{upload.filename}: {REASONS[str(refused)]()}")
+            messages.append(f"{upload.filename}: {refusal_message(refused)}")
             continue
         stored = files.write(content)
         files.record(application_id, "attachment", document_id, name, content_type, stored)

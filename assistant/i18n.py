@@ -142,3 +142,20 @@ def init_app(app):
         return format_datetime(moment, length, tzinfo=get_timezone(), locale=get_locale())
 
     app.add_template_filter(filesize)
+
+    @app.template_filter("time_left")
+    def time_left(iso_date):
+        from babel.dates import format_timedelta
+        from datetime import date, datetime as dt
+        from zoneinfo import ZoneInfo
+        left = date.fromisoformat(iso_date) - dt.now(ZoneInfo("Europe/Berlin")).date()
+        if left.days == 0:
+            return gettext("Today is the last day.")
+        when = format_timedelta(left, granularity="day", threshold=1000, add_direction=True, locale=get_locale())
+        return gettext("The date has passed (%(when)s).", when=when) if left.days < 0 else when
+
+    @app.template_filter("day")
+    def day(iso_date):
+        from babel.dates import format_date
+        from datetime import date
+        return format_date(date.fromisoformat(iso_date), "full", locale=get_locale())

@@ -72,18 +72,30 @@ def release(db, key, error):
                "WHERE key = ? AND state = 'leased'", [error[:2000], key])
 
 
+def folder_name(packet):
+    """A submission's folder is its reference; correspondence gets the reference, the message number and kind."""
+    if packet["kind"] == "submission":
+        return packet["reference"]
+    return f"{packet['reference']}--{packet['message']['id']:05d}-{packet['message']['kind']}"
+
+
+def packet_files(packet):
+    """The files a packet names: documents, then the receipt or the PDF of the correspondence."""
+    return packet["documents"] + [packet["receipt"] if packet["kind"] == "submission" else packet["rendering"]]
+
+
 def write_packet_folder(db, target_root, row, pause=0.0):
     """Write one packet's folder under a temporary name and rename it when complete; skip if it is there."""
     packet = json.loads(row["packet"])
-    final = Path(target_root) / packet["reference"]
+    final = Path(target_root) / folder_name(packet)
     if final.exists():
         return False
-    temporary = Path(target_root) / f".{packet['reference']}.partial-{os.getpid()}"
+    temporary = Path(target_root) / f".{final.name}.partial-{os.getpid()}"
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir()
     stored = {f["sha512"]: dict(f) for f in db.execute("SELECT * FROM files WHERE application_id = ?", [row["application_id"]])}
-    items = [("data.json", canonical_json(packet["data"]))]
-    for entry in packet["documents"] + [packet["receipt"]]:
+    items = [("data.json", canonical_json(packet["data"]))] if packet["kind"] == "submission" else []
+    for entry in packet_files(packet):
         items.append((entry["filename"], files.path_of(stored[entry["sha512"]]).read_bytes()))
     items.append(("packet.json", json.dumps(packet, ensure_ascii=False, indent=2).encode()))
     for name, data in items:

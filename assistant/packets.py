@@ -86,3 +86,18 @@ def build(*, application, service, journey, person_id, account_email, reference,
     }
     VALIDATOR.validate(packet)
     return packet
+
+
+def correspondence(app_row, message, rows, rendering):
+    """A correspondence packet: one message of either side, its files and a PDF of it, for the case file."""
+    entries = [file_entry(row, f"{i:02d}-{row['filename']}") for i, row in enumerate(rows, start=1)]
+    packet = {
+        "format": "front-desk-packet", "version": "1.0", "kind": "correspondence", "reference": app_row["reference"],
+        "created_at": message["created_at"],
+        "message": {"id": message["id"], "sender": message["sender"], "kind": message["kind"], "body": message["body"],
+                    "data": message["data"], "reply_to": message["reply_to"]},
+        "documents": entries,
+        "rendering": file_entry(rendering, "correspondence.pdf"),
+    }
+    VALIDATOR.validate(packet)
+    return packet

@@ -108,3 +108,77 @@ def _files_and_outbox(db):
             delivered_at TEXT
         )""")
     db.execute("CREATE INDEX outbox_state ON outbox(state, id)")
+
+
+@migrations(name="0004_back_channel")
+def _back_channel(db):
+    """The conversation about a case, assignment, office documents, API tokens, password resets and the audit log."""
+    db.execute("ALTER TABLE applications ADD COLUMN assigned_to INTEGER REFERENCES accounts(id)")
+    db.execute("ALTER TABLE applications ADD COLUMN attention INTEGER NOT NULL DEFAULT 0")  # the applicant answered or wrote
+    db.execute("""
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+            account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+            sender TEXT NOT NULL CHECK (sender IN ('office', 'applicant')),
+            kind TEXT NOT NULL CHECK (kind IN ('message', 'request', 'appointment', 'decision')),
+            body TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data)),
+            reply_to INTEGER REFERENCES messages(id),
+            answered_at TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")
+    db.execute("CREATE INDEX messages_application ON messages(application_id, id)")
+    # files: office documents ('report', as FIT-Connect calls them) and files attached to a message
+    db.execute("""
+        CREATE TABLE files_new (
+            id TEXT PRIMARY KEY,
+            application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+            purpose TEXT NOT NULL CHECK (purpose IN ('attachment', 'form', 'report')),
+            document_id TEXT,
+            message_id INTEGER REFERENCES messages(id),
+            filename TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            sha512 TEXT NOT NULL,
+            storage_name TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")
+    db.execute("INSERT INTO files_new (id, application_id, purpose, document_id, filename, content_type, size, sha256, "
+               "sha512, storage_name, created_at) SELECT id, application_id, purpose, document_id, filename, content_type, "
+               "size, sha256, sha512, storage_name, created_at FROM files")
+    db.execute("DROP TABLE files")
+    db.execute("ALTER TABLE files_new RENAME TO files")
+    db.execute("CREATE INDEX files_application ON files(application_id, document_id)")
+    db.execute("CREATE INDEX files_message ON files(message_id)")
+    db.execute("""
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            last_used_at TEXT,
+            revoked_at TEXT
+        )""")
+    db.execute("""
+        CREATE TABLE password_resets (
+            token_hash TEXT PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        )""")
+    db.execute("""
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            account_id INTEGER,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            application_id TEXT,
+            reference TEXT,
+            details TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")
+    # Nothing in the product edits or deletes the audit log; the database refuses it too.
+    db.execute("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+    db.execute("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")

@@ -20,12 +20,49 @@ def db_path(tmp_path):
     return path
 
 
+class Mailbox:
+    """What a real local SMTP server (aiosmtpd) received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """One SMTP server on 127.0.0.1 for the whole run."""
+    import socket
+    from aiosmtpd.controller import Controller
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
 @pytest.fixture
-def make_app(db_path, tmp_path):
-    """Build app instances on the same database file (a restart is a new instance)."""
+def mailbox(smtp_server):
+    """The e-mails sent during one test."""
+    box, _port = smtp_server
+    box.messages.clear()
+    return box.messages
+
+
+@pytest.fixture
+def make_app(db_path, tmp_path, smtp_server):
+    """Build app instances on the same database file (a restart is a new instance), sending mail to the test server."""
     def build(**config):
         settings = {"TESTING": True, "DATABASE": str(db_path), "SECRET_KEY": "test-secret",
-                    "FILES_DIR": str(tmp_path / "files")} | config
+                    "FILES_DIR": str(tmp_path / "files"), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_server[1],
+                    "BASE_URL": "http://front-desk.test"} | config
         return create_app(settings)
     return build
 

@@ -293,7 +293,7 @@ def test_an_oversized_file_is_refused_and_the_rest_is_kept(make_app, db_path, tm
 
     response = upload(client, draft, DOC, ("large.jpg", large), ("small.jpg", small))  # the refused one first
     assert response.status_code == 422
-    message = ("large.jpg is larger than 49 kB. Take the photo again with a lower resolution "
+    message = ("large.jpg: It is larger than 49 kB. Take the photo again with a lower resolution "
                "or make the PDF smaller.")
     assert messages(response) == ([message], [message])
     [row] = rows(db_path, draft)
