@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install system translations migrate demo extract chromium check-forms
+.PHONY: run test install system translations migrate demo extract chromium check-forms bench
 
 # What WeasyPrint needs from Debian to draw receipts: Pango, and fonts for every script (Noto covers Pashto).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core
@@ -30,11 +30,17 @@ demo: migrate
 run: demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-# Debian's chromium for the browser tests (never a downloaded browser build), poppler to look at receipts.
+# Debian's chromium for the browser tests (never a downloaded browser build), poppler to look at receipts,
+# Java for the Nu HTML Checker.
 chromium:
-	@(command -v chromium && command -v pdftoppm) >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils)
+	@(command -v chromium && command -v pdftoppm && command -v java) >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils default-jre-headless)
 
-test: translations chromium
+# axe-core and the Nu HTML Checker, pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: translations chromium node_modules/.installed
 	$(BIN)/python -m pytest
 
 check-forms: install

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 
-from . import accounts, api, applications, apply, catalogue, dashboard, db, demo, documents, i18n, office, outbox, services
+from . import accounts, api, web, applications, apply, catalogue, dashboard, db, demo, documents, i18n, office, outbox, services
 from .config import ROOT, ensure_secret_key, from_environment
 
 csrf = CSRFProtect()
@@ -25,7 +25,7 @@ def create_app(config=None):
     """Build the app: settings from the environment (then `config`), services checked, blueprints registered."""
     instance = os.environ.get("ASSISTANT_INSTANCE_PATH", str(ROOT / "instance"))
     app = Flask(__name__, instance_path=instance, instance_relative_config=True,
-                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+                template_folder=str(ROOT / "templates"), static_folder=None)  # web.py serves static/ with hashed names
     app.config.update(from_environment(app.instance_path))
     if config:
         app.config.update(config)
@@ -47,6 +47,7 @@ def create_app(config=None):
     db.init_app(app)
     services.init_app(app)
     demo.init_app(app)
+    web.init_app(app)
     outbox.init_app(app)
     api.init_app(app)
     app.cli.add_command(accounts.users_cli)

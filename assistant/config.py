@@ -20,6 +20,7 @@ def from_environment(instance_path):
         "SECRET_KEY": os.environ.get("ASSISTANT_SECRET_KEY"),
         "DATABASE": os.environ.get("ASSISTANT_DATABASE", str(Path(instance_path) / "assistant.sqlite")),
         "FORMS_DIR": os.environ.get("ASSISTANT_FORMS_DIR", str(ROOT / "forms")),
+        "STATIC_DIR": str(ROOT / "static"),
         "OFFICE_NAME": os.environ.get("ASSISTANT_OFFICE_NAME", "Ausländerbehörde Musterstadt"),
         "OFFICE_ADDRESS": os.environ.get("ASSISTANT_OFFICE_ADDRESS", "Musterstraße 1, 12345 Musterstadt"),
         "OFFICE_EMAIL": os.environ.get("ASSISTANT_OFFICE_EMAIL", "auslaenderbehoerde@musterstadt.example"),

@@ -38,7 +38,7 @@ def render_receipt(*, application, service, journey, reference, submitted_at, do
     html = render_template("pdf/receipt.html", application=application, service=service, journey=journey,
                            reference=reference, submitted_at=submitted_at, documents=documents,
                            rows=rows, applicant_name=applicant_name)
-    return HTML(string=html, base_url=current_app.static_folder).write_pdf(pdf_variant="pdf/a-3b")
+    return HTML(string=html, base_url=current_app.config["STATIC_DIR"]).write_pdf(pdf_variant="pdf/a-3b")
 
 
 def applicant_name(service, journey):

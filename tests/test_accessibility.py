@@ -1,0 +1,154 @@
+"""Accessibility and valid HTML on every page type, in German and Arabic: axe-core in Chromium, the Nu HTML Checker, keyboard only."""
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import (DEMO_PROFILE, csrf_of, english_client, form_fields, register, soup, start,
+                            submit_application)
+from tests.test_browser import ARTIFACTS, browser, live_server  # noqa: F401  (fixtures)
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def site(app, applicant, db_path):
+    """A draft, a submitted case with a request from the office, and a caseworker: the URLs of every page type."""
+    submitted, _response = submit_application(applicant, app, "declaration-of-commitment")
+    result = app.test_cli_runner().invoke(args=["users", "create", "--role", "caseworker", "--password",
+                                                "caseworker-password", "clerk@example.org"])
+    assert result.exit_code == 0
+    clerk = english_client(app)
+    clerk.post("/login", data={"csrf_token": csrf_of(clerk, "/login"), "email": "clerk@example.org",
+                               "password": "caseworker-password"})
+    token = csrf_of(clerk, f"/office/cases/{submitted}")
+    clerk.post(f"/office/cases/{submitted}/status", data={"csrf_token": token, "status": "received"})
+    clerk.post(f"/office/cases/{submitted}/messages", data={"csrf_token": token, "kind": "request", "body": "Bitte Mietvertrag.",
+                                                           "documents": "Mietvertrag", "due_date": "2031-01-15"})
+    draft_url = start(applicant, "residence-permit-extension")
+    draft = draft_url.split("/")[2]
+    applicant_pages = {
+        "catalogue": "/", "service": "/services/residence-permit-extension", "login": "/login", "register": "/register",
+        "step": draft_url, "dashboard": "/dashboard", "profile": "/profile",
+        "confirmation": f"/applications/{submitted}?submitted=1", "messages": f"/applications/{submitted}",
+    }
+    office_pages = {"inbox": "/office/", "case": f"/office/cases/{submitted}"}
+    return {"applicant": applicant_pages, "office": office_pages, "draft": draft, "submitted": submitted}
+
+
+def login(page, base, email, password):
+    """Log in through the form."""
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main button.primary")
+
+
+def axe(page):
+    """axe-core's violations on the current page (WCAG 2.1 A and AA rules and best practices)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {iframes: false, runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']})")
+    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_axe_finds_no_violation_on_any_page_type(browser, live_server, site, lang):  # noqa: F811
+    problems = {}
+    context = browser.new_context(viewport={"width": 360, "height": 640}, extra_http_headers={"Accept-Language": lang}, bypass_csp=True)
+    page = context.new_page()
+    login(page, live_server, "ana@example.org", "correct horse battery")
+    for name, url in site["applicant"].items():
+        page.goto(live_server + url)
+        problems[name] = axe(page)
+    # A step with errors, "check your answers" and the documents page.
+    page.goto(live_server + site["applicant"]["step"])
+    page.fill("#f-birth_date", "31.02.1990")
+    page.click("main button[value=next]")
+    problems["step with errors"] = axe(page)
+    page.goto(f"{live_server}/applications/{site['submitted']}")
+    context.close()
+    office = browser.new_context(viewport={"width": 1280, "height": 900}, extra_http_headers={"Accept-Language": lang}, bypass_csp=True)
+    page = office.new_page()
+    login(page, live_server, "clerk@example.org", "caseworker-password")
+    for name, url in site["office"].items():
+        page.goto(live_server + url)
+        problems[name] = axe(page)
+    office.close()
+    assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_check_answers_and_documents_pages_pass_axe(browser, live_server, app, client):  # noqa: F811
+    from tests.conftest import answer_all
+    register(client, email="axe@example.org", profile=DEMO_PROFILE)
+    service = app.extensions["services"]["declaration-of-commitment"]
+    url = start(client, service.id)
+    documents = answer_all(client, service, url)
+    context = browser.new_context(extra_http_headers={"Accept-Language": "ar"}, bypass_csp=True)
+    page = context.new_page()
+    login(page, live_server, "axe@example.org", "correct horse battery")
+    found = {}
+    for name, path in {"documents": documents, "check": documents.replace("/documents", "/check")}.items():
+        page.goto(live_server + path)
+        found[name] = axe(page)
+    context.close()
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_html_checker_reports_no_error(app, applicant, site, tmp_path):
+    pages = {}
+    clerk = english_client(app)
+    clerk.post("/login", data={"csrf_token": csrf_of(clerk, "/login"), "email": "clerk@example.org",
+                               "password": "caseworker-password"})
+    for lang in ("de", "ar"):
+        for client, urls in ((applicant, site["applicant"]), (clerk, site["office"])):
+            client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+            for name, url in urls.items():
+                pages[f"{lang}-{name}"] = client.get(url).get_data(as_text=True)
+        step = site["applicant"]["step"]
+        error = applicant.post(step, data=form_fields(soup(applicant.get(step))) | {"birth_date": "x", "action": "next"})
+        pages[f"{lang}-step-with-errors"] = error.get_data(as_text=True)
+        partial = applicant.post(f"{step}/fields/birth_date", data=form_fields(soup(applicant.get(step))) | {"birth_date": "x"},
+                                 headers={"HX-Request": "true"})
+        pages[f"{lang}-live-check"] = f"<!doctype html><html lang=en><title>x</title>{partial.get_data(as_text=True)}</html>"
+    for name, html in pages.items():
+        (tmp_path / f"{name}.html").write_text(html, encoding="utf-8")
+    run = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *sorted(map(str, tmp_path.glob("*.html")))],
+                         capture_output=True, text=True, timeout=300)
+    messages = json.loads(run.stderr or "{}").get("messages", [])
+    assert [(Path(m["url"]).name, m.get("lastLine"), m["message"]) for m in messages] == []
+    assert run.returncode == 0
+
+
+def test_keyboard_only_completes_a_step_and_follows_the_error_summary(browser, live_server, client):  # noqa: F811
+    register(client, email="keys@example.org", profile=DEMO_PROFILE)
+    context = browser.new_context(extra_http_headers={"Accept-Language": "en"})
+    page = context.new_page()
+    login(page, live_server, "keys@example.org", "correct horse battery")
+    page.goto(f"{live_server}/services/residence-permit-extension")
+    page.focus("main button.primary")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/steps/person")
+    page.focus("#f-birth_date")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("31.02.1990")
+    page.keyboard.press("Enter")                                         # submits the step's form
+    page.wait_for_selector(".error-summary")
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")   # focus moved to the summary
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#f-birth_date"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "f-birth_date"   # the link leads to the field
+    page.keyboard.press("Control+A")
+    page.keyboard.type("27.03.1990")
+    for _ in range(12):                                                   # through the remaining fields to "female"
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "f-sex":
+            break
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/steps/passport**")
+    context.close()
