@@ -108,7 +108,7 @@ def fill_step(page, service, order):
             page.fill(f"#f-{qid}", value)
 
 
-def test_whole_application_without_javascript_with_pause_and_resume(browser, live_server, client, app):
+def test_whole_application_without_javascript_with_pause_resume_upload_and_submit(browser, live_server, client, app):
     register(client, email="nojs@example.org")
     service = app.extensions["services"]["declaration-of-commitment"]
     order = list(service.questions)
@@ -137,9 +137,18 @@ def test_whole_application_without_javascript_with_pause_and_resume(browser, liv
         if page.url.endswith("/documents"):
             break
     assert page.locator("h1").inner_text() == "Your documents"
+    from tests.conftest import jpeg_bytes
+    for section in page.locator("section.document").all():
+        section.locator("input[type=file]").set_input_files({"name": "scan.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()})
+        section.locator("button.secondary").last.click()
     page.click("main a.button.primary")
     assert page.locator("h1").inner_text() == "Check your answers"
     assert page.locator("dl.summary .row").count() >= 30
+    page.check("#declaration")
+    page.click("main button.primary")
+    assert page.locator(".panel h1").inner_text() == "Application sent"
+    receipt = page.locator("a[href$='receipt.pdf']").get_attribute("href")
+    assert page.request.get(live_server + receipt).body()[:5] == b"%PDF-"
     context.close()
 
 
