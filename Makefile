@@ -43,6 +43,10 @@ node_modules/.installed: package.json package-lock.json
 test: translations chromium node_modules/.installed
 	$(BIN)/python -m pytest
 
+# Throughput, latency and memory under gunicorn, and the first page over slow 3G: figures, printed.
+bench: translations chromium
+	$(BIN)/python bench/run.py
+
 check-forms: install
 	$(BIN)/flask forms check
 

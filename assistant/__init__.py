@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 
-from . import accounts, api, web, applications, apply, catalogue, dashboard, db, demo, documents, i18n, office, outbox, services
+from . import accounts, api, web, applications, apply, catalogue, dashboard, db, demo, documents, i18n, office, outbox, pages, services
 from .config import ROOT, ensure_secret_key, from_environment
 
 csrf = CSRFProtect()
@@ -51,7 +51,7 @@ def create_app(config=None):
     outbox.init_app(app)
     api.init_app(app)
     app.cli.add_command(accounts.users_cli)
-    for module in (catalogue, accounts, apply, documents, applications, dashboard, office, api):
+    for module in (catalogue, accounts, apply, documents, applications, dashboard, office, api, pages):
         app.register_blueprint(module.bp)
     _register_errors(app)
 

@@ -59,7 +59,8 @@ def inbox():
         args += [f"%{compact}%", f"%{query}%", f"%{query}%"]
     sql.append("ORDER BY a.attention DESC, a.submitted_at DESC LIMIT 200")
     rows = [dict(r) for r in get_db().execute(" ".join(sql), args)]
-    return render_template("office/inbox.html", rows=rows, services=get_services(), statuses=casework.STATUSES,
+    feedback = [dict(r) for r in get_db().execute("SELECT * FROM feedback ORDER BY id DESC LIMIT 20")]
+    return render_template("office/inbox.html", rows=rows, services=get_services(), statuses=casework.STATUSES, feedback=feedback,
                            status_names=STATUS, filters={"service": service_id, "status": status, "q": query})
 
 

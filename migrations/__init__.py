@@ -182,3 +182,18 @@ def _back_channel(db):
     # Nothing in the product edits or deletes the audit log; the database refuses it too.
     db.execute("CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
     db.execute("CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+
+
+@migrations(name="0005_feedback")
+def _feedback(db):
+    """Feedback on accessibility (BITV 2.0 asks for a way to report barriers); it reaches the office's inbox."""
+    db.execute("""
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            email TEXT NOT NULL DEFAULT '',
+            page TEXT NOT NULL DEFAULT '',
+            message TEXT NOT NULL,
+            locale TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")

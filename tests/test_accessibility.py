@@ -35,6 +35,7 @@ def site(app, applicant, db_path):
         "catalogue": "/", "service": "/services/residence-permit-extension", "login": "/login", "register": "/register",
         "step": draft_url, "dashboard": "/dashboard", "profile": "/profile",
         "confirmation": f"/applications/{submitted}?submitted=1", "messages": f"/applications/{submitted}",
+        "accessibility": "/accessibility", "leichte-sprache": "/leichte-sprache",
     }
     office_pages = {"inbox": "/office/", "case": f"/office/cases/{submitted}"}
     return {"applicant": applicant_pages, "office": office_pages, "draft": draft, "submitted": submitted}
