@@ -74,7 +74,7 @@ def render_case(row, service, errors=None, status=200):
     """The case view: answers in German, documents, receipt, timeline, conversation and actions."""
     journey = drafts.journey(service, row["id"])
     with force_locale("de"):
-        rows = [(s, [(q, str(v) if v is not None else None) for q, v in items]) for s, items in rows_by_step(journey)]
+        rows = rows_by_step(journey)
     return render_template(
         "office/case.html", case=row, service=service, rows=rows, documents=files.of_application(row["id"]),
         receipt=next(iter(files.of_application(row["id"], "form")), None), events=drafts.events(row["id"]),

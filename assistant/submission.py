@@ -17,13 +17,13 @@ class AlreadySubmitted(Exception):
 
 
 def rows_by_step(journey):
-    """(step, [(question, shown answer)]) for summaries and the receipt."""
+    """(step, [(question, the answer as text in the current language, or None)]) for summaries and receipts."""
     result = []
     for s in journey.steps:
         items = []
         for q in journey.questions(s):
             answer = journey.answers.get(q.id)
-            items.append((q, TYPES[q.type].display(answer.value, q) if answer and answer.value is not None else None))
+            items.append((q, str(TYPES[q.type].display(answer.value, q)) if answer and answer.value is not None else None))
         result.append((s, items))
     return result
 
@@ -31,10 +31,9 @@ def rows_by_step(journey):
 def render_receipt(*, application, service, journey, reference, submitted_at, documents, applicant_name):
     """The receipt PDF (PDF/A-3b), from the frozen answers, in the applicant's language beside German."""
     with force_locale("de"):
-        german_values = [[str(shown) if shown is not None else None for _q, shown in items]
-                         for _s, items in rows_by_step(journey)]
-    rows = [(s, [(q, str(shown) if shown is not None else None, de) for (q, shown), de in zip(items, german_row)])
-            for (s, items), german_row in zip(rows_by_step(journey), german_values)]
+        german = rows_by_step(journey)
+    rows = [(s, [(q, shown, shown_de) for (q, shown), (_q, shown_de) in zip(items, german_items, strict=True)])
+            for (s, items), (_s, german_items) in zip(rows_by_step(journey), german, strict=True)]
     html = render_template("pdf/receipt.html", application=application, service=service, journey=journey,
                            reference=reference, submitted_at=submitted_at, documents=documents,
                            rows=rows, applicant_name=applicant_name)

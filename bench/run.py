@@ -71,10 +71,9 @@ def prepare(folder, users):
             db.execute("INSERT INTO answers SELECT ?, question_id, raw, value, prefilled, updated_at FROM answers WHERE application_id = ?", [new, template])
             db.execute("INSERT INTO confirmed_steps SELECT ?, step_id FROM confirmed_steps WHERE application_id = ?", [new, template])
             for f in files:
-                values = dict(zip(columns, f)) | {"id": secrets.token_urlsafe(12), "application_id": new,
+                values = dict(zip(columns, f, strict=True)) | {"id": secrets.token_urlsafe(12), "application_id": new,
                                                    "storage_name": secrets.token_hex(16)}
-                shutil.copy(folder / "files" / f["storage_name"] if isinstance(f, sqlite3.Row) else folder / "files" / f[columns.index("storage_name")],
-                            folder / "files" / values["storage_name"])
+                shutil.copy(folder / "files" / f[columns.index("storage_name")], folder / "files" / values["storage_name"])
                 db.execute(f"INSERT INTO files ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})", [values[c] for c in columns])
     db.commit()
     return database
@@ -142,8 +141,13 @@ def run(users, scenario, level, pace=None):
         with lock:
             latencies.extend(mine)
 
+    return in_parallel(drive, users[:level], latencies)
+
+
+def in_parallel(drive, users, latencies):
+    """Run `drive` for every user in its own thread; returns (requests per second, latencies)."""
     start = time.monotonic()
-    threads = [threading.Thread(target=drive, args=(u,)) for u in users[:level]]
+    threads = [threading.Thread(target=drive, args=(u,)) for u in users]
     for t in threads:
         t.start()
     for t in threads:
@@ -164,13 +168,7 @@ def run_submits(users, level):
                 latencies.append((time.perf_counter() - t) * 1000)
             assert status == 303, status
 
-    start = time.monotonic()
-    threads = [threading.Thread(target=drive, args=(u,)) for u in users[:level]]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return len(latencies) / (time.monotonic() - start), latencies
+    return in_parallel(drive, users[:level], latencies)
 
 
 def percentile(values, p):
@@ -247,7 +245,7 @@ def main():
                 rate, latencies = run_submits(users, level) if scenario == "submit" else run(users, scenario, level)
                 print(f"{scenario:<12} {level:>5} {rate:>8.1f} {statistics.median(latencies):>8.1f} "
                       f"{percentile(latencies, 95):>8.1f} {percentile(latencies, 99):>8.1f} {len(latencies):>9}", flush=True)
-        print(f"\nAt a person's pace: each user sends one request per second (a live check as someone types)\n")
+        print("\nAt a person's pace: each user sends one request per second (a live check as someone types)\n")
         print(f"{'scenario':<12} {'users':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'requests':>9}")
         for scenario in SCENARIOS:
             for level in LEVELS:

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import (DEMO_PROFILE, csrf_of, english_client, form_fields, register, soup, start,
                             submit_application)
-from tests.test_browser import ARTIFACTS, browser, live_server  # noqa: F401  (fixtures)
+from tests.test_browser import browser, live_server, log_in  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -41,14 +41,6 @@ def site(app, applicant, db_path):
     return {"applicant": applicant_pages, "office": office_pages, "draft": draft, "submitted": submitted}
 
 
-def login(page, base, email, password):
-    """Log in through the form."""
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("main button.primary")
-
-
 def axe(page):
     """axe-core's violations on the current page (WCAG 2.1 A and AA rules and best practices)."""
     page.add_script_tag(path=str(AXE))
@@ -61,20 +53,18 @@ def test_axe_finds_no_violation_on_any_page_type(browser, live_server, site, lan
     problems = {}
     context = browser.new_context(viewport={"width": 360, "height": 640}, extra_http_headers={"Accept-Language": lang}, bypass_csp=True)
     page = context.new_page()
-    login(page, live_server, "ana@example.org", "correct horse battery")
+    log_in(page, live_server, "ana@example.org")
     for name, url in site["applicant"].items():
         page.goto(live_server + url)
         problems[name] = axe(page)
-    # A step with errors, "check your answers" and the documents page.
-    page.goto(live_server + site["applicant"]["step"])
+    page.goto(live_server + site["applicant"]["step"])              # a step with errors
     page.fill("#f-birth_date", "31.02.1990")
     page.click("main button[value=next]")
     problems["step with errors"] = axe(page)
-    page.goto(f"{live_server}/applications/{site['submitted']}")
     context.close()
     office = browser.new_context(viewport={"width": 1280, "height": 900}, extra_http_headers={"Accept-Language": lang}, bypass_csp=True)
     page = office.new_page()
-    login(page, live_server, "clerk@example.org", "caseworker-password")
+    log_in(page, live_server, "clerk@example.org", "caseworker-password")
     for name, url in site["office"].items():
         page.goto(live_server + url)
         problems[name] = axe(page)
@@ -90,7 +80,7 @@ def test_check_answers_and_documents_pages_pass_axe(browser, live_server, app, c
     documents = answer_all(client, service, url)
     context = browser.new_context(extra_http_headers={"Accept-Language": "ar"}, bypass_csp=True)
     page = context.new_page()
-    login(page, live_server, "axe@example.org", "correct horse battery")
+    log_in(page, live_server, "axe@example.org")
     found = {}
     for name, path in {"documents": documents, "check": documents.replace("/documents", "/check")}.items():
         page.goto(live_server + path)
@@ -128,7 +118,7 @@ def test_keyboard_only_completes_a_step_and_follows_the_error_summary(browser, l
     register(client, email="keys@example.org", profile=DEMO_PROFILE)
     context = browser.new_context(extra_http_headers={"Accept-Language": "en"})
     page = context.new_page()
-    login(page, live_server, "keys@example.org", "correct horse battery")
+    log_in(page, live_server, "keys@example.org")
     page.goto(f"{live_server}/services/residence-permit-extension")
     page.focus("main button.primary")
     page.keyboard.press("Enter")

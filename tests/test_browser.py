@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import register
+from tests.conftest import PASSWORD, register
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -38,6 +38,14 @@ def browser():
         b.close()
 
 
+def log_in(page, base, email, password=PASSWORD):
+    """Log in through the login form."""
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main button.primary")
+
+
 @pytest.fixture
 def phone(browser, live_server, client):
     """A logged-in phone-sized page (the account is made through the test client, the login in the browser)."""
@@ -45,10 +53,7 @@ def phone(browser, live_server, client):
     context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True,
                                   locale="en-GB", extra_http_headers={"Accept-Language": "en"})
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "phone@example.org")
-    page.fill("#password", "correct horse battery")
-    page.click("main button.primary")
+    log_in(page, live_server, "phone@example.org")
     page.wait_for_url("**/dashboard")
     yield page
     context.close()
@@ -115,10 +120,7 @@ def test_whole_application_without_javascript_with_pause_resume_upload_and_submi
     context = browser.new_context(java_script_enabled=False, viewport={"width": 360, "height": 640},
                                   extra_http_headers={"Accept-Language": "en"})
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "nojs@example.org")
-    page.fill("#password", "correct horse battery")
-    page.click("main button.primary")
+    log_in(page, live_server, "nojs@example.org")
     page.goto(f"{live_server}/services/{service.id}")
     page.click("main button.primary")
     fill_step(page, service, order)
@@ -186,10 +188,7 @@ def login_phone(browser, live_server, client, email, lang, javascript=True):
     context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True,
                                   java_script_enabled=javascript, extra_http_headers={"Accept-Language": lang})
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#email", email)
-    page.fill("#password", "correct horse battery")
-    page.click("main button.primary")
+    log_in(page, live_server, email)
     page.wait_for_url("**/dashboard")
     return context, page
 

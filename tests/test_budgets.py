@@ -2,7 +2,7 @@
 import pytest
 
 from tests.conftest import DEMO_PROFILE, register
-from tests.test_browser import ARTIFACTS, browser, live_server  # noqa: F401  (fixtures)
+from tests.test_browser import ARTIFACTS, browser, live_server, log_in  # noqa: F401  (fixtures)
 
 FIRST_PAGE = 30 * 1024    # the first page of an application: HTML, CSS, JavaScript, images, fonts
 NEXT_STEP = 10 * 1024     # each following step
@@ -37,10 +37,7 @@ def test_byte_budgets_of_the_first_page_the_next_step_and_a_live_check(browser, 
     context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True,
                                   extra_http_headers={"Accept-Language": "de"})
     page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "budget@example.org")
-    page.fill("#password", "correct horse battery")
-    page.click("main button.primary")
+    log_in(page, live_server, "budget@example.org")
     page.wait_for_url("**/dashboard")
     page.goto(f"{live_server}/services/residence-permit-extension")
     transfers = Transfers(page)
