@@ -378,13 +378,18 @@ def _actor():
     return f"api:{g.api_token['name']}"
 
 
-@bp.errorhandler(HTTPException)
 def http_error(error):
     """Errors of the API are JSON, with the headers of the error (Allow, WWW-Authenticate) kept."""
     response = error.get_response()
     response.set_data(json.dumps({"error": error.description or HTTP_STATUS_CODES.get(error.code, "Error")}))
     response.mimetype = "application/json"
     return response
+
+
+# By code as well: the app's own handlers for 400/404/413 (HTML pages) would otherwise come first.
+bp.register_error_handler(HTTPException, http_error)
+for _code in (400, 401, 403, 404, 405, 409, 413, 415, 422):
+    bp.register_error_handler(_code, http_error)
 
 
 def _json_errors_everywhere(response):
@@ -628,6 +633,8 @@ def decision(reference):
         _invalid(f"body: at most {TEXT_LIMITS['body']} characters, no control characters.")
     upload = request.files.get("file")
     if upload is None:
+        if "file" in request.form:
+            _invalid("file: send the PDF as a file part with a filename (curl -F file=@decision.pdf).")
         _invalid("file: attach the decision as a PDF file.")
     try:
         content, content_type, name = files.prepare(upload.read(current_app.config["MAX_FILE_BYTES"] + 1),

@@ -383,6 +383,11 @@ def test_refusals_are_json_with_the_right_status(app, submitted, db_path):
                      data={"file": (io.BytesIO(b"%PDF-1.7 broken"), "bescheid.pdf")}), 422)
     refused(api.post(f"{case}/decision", content_type="multipart/form-data", data={"body": "kein Anhang"}), 422)
     refused(api.post(f"{case}/decision", {"body": "json instead of a form"}), 422)
+    assert "filename" in refused(api.post(f"{case}/decision", data={"file": "%PDF-1.4 as a plain field"}), 422)
+    refused(api.post(f"{case}/messages", data="null", content_type="application/json"), 400)
+    refused(api.post(f"{case}/messages", data='{"body":' + "[" * 900 + "]" * 900 + "}", content_type="application/json"), 400)
+    refused(api.post(f"{case}/messages", data="[" * 30000 + "]" * 30000, content_type="application/json"), 413)
+    refused(api.post(f"{case}/messages", {"body": "x" * 70000}), 413)
 
     # Transitions the case does not allow: 409; the same status again changes nothing.
     assert "cannot become" in refused(api.post(f"{case}/status", {"status": "decided"}), 409)
