@@ -36,7 +36,7 @@ def create_app(config=None):
     @app.before_request
     def upload_limit():
         """Uploads may be larger than the small limit every other form has (runs before the CSRF check reads the body)."""
-        if request.endpoint == "documents.upload":
+        if request.endpoint in ("documents.upload", "applications.write", "office.message"):
             request.max_content_length = documents.upload_limit()
 
     csrf.init_app(app)

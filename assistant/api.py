@@ -470,7 +470,7 @@ def lease():
     body = _body("LeaseRequest", optional=True)
     limit, seconds = int(body.get("limit", 10)), int(body.get("lease_seconds", outbox.LEASE_SECONDS))
     db = get_db()
-    rows = outbox.lease(db, limit, seconds, owner=f"api:{g.api_token['id']}")
+    rows = outbox.lease(db, limit, seconds, owner=f"api-token-{g.api_token['id']}")
     for row in rows:
         audit.record(_actor(), "lease packet", _case_of(row), row["key"])
     return jsonify(packets=[{"id": r["id"], "key": r["key"], "kind": r["kind"], "reference": r["reference"],
@@ -637,7 +637,7 @@ def decision(reference):
             _invalid("file: send the PDF as a file part with a filename (curl -F file=@decision.pdf).")
         _invalid("file: attach the decision as a PDF file.")
     try:
-        content, content_type, name = files.prepare(upload.read(current_app.config["MAX_FILE_BYTES"] + 1),
+        content, content_type, name = files.prepare(files.read_upload(upload),
                                                     upload.filename)
     except files.Refused as refused:
         _invalid(f"file: refused ({refused}); attach the decision as a PDF file.")
@@ -695,7 +695,7 @@ def revoke_command(token_id):
     """Revoke a token at once; requests with it get 401 from now on."""
     db = _connect()
     try:
-        row = db.execute("SELECT * FROM api_tokens WHERE id = ?", [token_id]).fetchone()
+        row = db.execute("SELECT * FROM api_tokens WHERE id = ?", [token_id]).fetchone() if abs(token_id) <= MAX_ID else None
         if row is None:
             raise click.ClickException(f"There is no token {token_id}.")
         if row["revoked_at"]:

@@ -84,7 +84,7 @@ def write(application_id):
     uploads, problems = [], []
     for upload in [f for f in request.files.getlist("file") if f and f.filename][:10]:
         try:
-            uploads.append(files.prepare(upload.read(current_app.config["MAX_FILE_BYTES"] + 1), upload.filename))
+            uploads.append(files.prepare(files.read_upload(upload), upload.filename))
         except files.Refused as refused:
             problems.append(f"{upload.filename}: {refusal_message(refused)}")
     if not body and not uploads and not problems:

@@ -76,6 +76,8 @@ def _notify(app_row):
 
 def change_status(app_row, new, actor_id):
     """A status change by the office."""
+    if new == app_row["status"]:
+        return
     db = get_db()
     with db.atomic():
         _set_status(db, app_row, new, actor_id)

@@ -71,7 +71,7 @@ def upload(application_id, document_id):
     if not uploads:
         messages.append(_("Choose a file or take a photo first."))
     for upload in uploads:
-        data = upload.read(current_app.config["MAX_FILE_BYTES"] + 1)
+        data = files.read_upload(upload)
         if room <= 0:
             messages.append(_("%(name)s: you cannot add more files to this document.", name=upload.filename))
             continue

@@ -67,6 +67,14 @@ def _image_to_jpeg(data):
     return out.getvalue()
 
 
+def read_upload(upload):
+    """The bytes of an uploaded file (one byte more than allowed is enough to refuse it), its spool file closed."""
+    try:
+        return upload.read(current_app.config["MAX_FILE_BYTES"] + 1)
+    finally:
+        upload.close()
+
+
 def prepare(data, filename):
     """Check and convert an upload; returns (bytes, content type, display name) or raises Refused."""
     if len(data) > current_app.config["MAX_FILE_BYTES"]:

@@ -168,7 +168,7 @@ def message(application_id):
         elif kind == "decision":
             upload = request.files.get("file")
             try:
-                content, content_type, name = files.prepare(upload.read(), upload.filename) if upload else (None, None, None)
+                content, content_type, name = files.prepare(files.read_upload(upload), upload.filename) if upload else (None, None, None)
             except files.Refused:
                 content_type = None
             if content_type != "application/pdf":

@@ -118,7 +118,7 @@ def parse_ics(text):
 
 @pytest.fixture
 def submitted(app, applicant):
-    """A submitted declaration of commitment: (application id, applicant client)."""
+    """A submitted declaration of commitment; its application id."""
     draft, response = submit_application(applicant, app, "declaration-of-commitment")
     assert response.status_code == 303
     return draft
@@ -211,15 +211,19 @@ def test_the_whole_dialogue_through_the_api(app, applicant, db_path, mailbox):
     request_id = asked.json["id"]
 
     # Every e-mail only says that something waits, with a link: no name, no reference, no content.
-    assert len(mailbox) == 3  # status, message, request
     secrets_ = [reference, reference.replace("-", ""), request_text, "Mietvertrag", "Wir haben Ihren Antrag",
-                "Haddad", "Lina", packet["applicant"].get("family_name", "Haddad"), "Müller", "Lüdenscheidt"]
-    for mail in mailbox:
-        text = mail["Subject"] + "\n" + mail.get_content()
-        assert f"http://front-desk.test/applications/{draft}" in text
-        for secret in secrets_:
-            assert secret not in text, secret
-        assert mail["To"] == "ana@example.org"
+                "Haddad", "Lina", packet["applicant"].get("family_name", "Haddad"), "Müller", "Lüdenscheidt",
+                "Zimmer 2.14", "Reisepass", "Bescheid", "bescheid.pdf"]
+
+    def check_mails(count):
+        assert len(mailbox) == count
+        for mail in mailbox:
+            text = mail["Subject"] + "\n" + mail.get_content()
+            assert f"http://front-desk.test/applications/{draft}" in text
+            for secret in secrets_:
+                assert secret not in text, secret
+            assert mail["To"] == "ana@example.org"
+    check_mails(3)  # status, message, request
 
     # The applicant (in German) sees the request with its answer form and answers it with a photo.
     applicant.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
@@ -267,6 +271,7 @@ def test_the_whole_dialogue_through_the_api(app, applicant, db_path, mailbox):
     decision_id = decided.json["id"]
     case = api.get(f"/cases/{reference}").json
     assert case["status"] == "decided"
+    check_mails(5)  # and the appointment, the decision
     assert {m["id"]: m for m in case["messages"]}[appointment_id]["data"]["starts_at"] == "2031-05-06T07:30:00.000Z"
 
     # The applicant downloads the decision from the conversation and adds the appointment to a calendar.
@@ -386,7 +391,7 @@ def test_refusals_are_json_with_the_right_status(app, submitted, db_path):
     assert "filename" in refused(api.post(f"{case}/decision", data={"file": "%PDF-1.4 as a plain field"}), 422)
     refused(api.post(f"{case}/messages", data="null", content_type="application/json"), 400)
     refused(api.post(f"{case}/messages", data='{"body":' + "[" * 900 + "]" * 900 + "}", content_type="application/json"), 400)
-    refused(api.post(f"{case}/messages", data="[" * 30000 + "]" * 30000, content_type="application/json"), 413)
+    refused(api.post(f"{case}/messages", data="[" * 30000 + "]" * 30000, content_type="application/json"), 400)
     refused(api.post(f"{case}/messages", {"body": "x" * 70000}), 413)
 
     # Transitions the case does not allow: 409; the same status again changes nothing.

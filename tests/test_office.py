@@ -22,10 +22,19 @@ def staff(app, role="caseworker", email="clerk@example.org"):
     return client
 
 
-def pdf_bytes():
-    """A one-page PDF."""
+def camera_photo():
+    """A photo far above the 64 KB a plain form may have (below 500 KB, which the test client would spool to disk)."""
     out = io.BytesIO()
-    Image.new("RGB", (600, 800), "white").save(out, "PDF")
+    Image.effect_noise((700, 520), 80).convert("RGB").save(out, "JPEG", quality=90)
+    assert 100_000 < len(out.getvalue()) < 500_000
+    return out.getvalue()
+
+
+def pdf_bytes(pages=1):
+    """A PDF (with many pages of noise it is as large as a scanned decision)."""
+    out = io.BytesIO()
+    images = [Image.effect_noise((300, 400), 60).convert("RGB") for _ in range(pages)]
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:])
     return out.getvalue()
 
 
@@ -128,7 +137,7 @@ def test_the_whole_dialogue_through_the_inbox(app, applicant, submitted, mailbox
     form = request_item.select_one("form.reply")
     response = applicant.post(form["action"], content_type="multipart/form-data", data={
         "csrf_token": form.select_one("input[name=csrf_token]")["value"], "reply_to": form.select_one("input[name=reply_to]")["value"],
-        "body": "Anbei der Mietvertrag.", "file": (io.BytesIO(jpeg_bytes()), "mietvertrag.jpg")})
+        "body": "Anbei der Mietvertrag.", "file": (io.BytesIO(camera_photo()), "mietvertrag.jpg")})
     assert response.status_code == 303
     assert "Answered" in soup(applicant.get(f"/applications/{draft}")).select_one(".msg.office").text
 
@@ -149,7 +158,8 @@ def test_the_whole_dialogue_through_the_inbox(app, applicant, submitted, mailbox
     ics = applicant.get(ics_link).get_data(as_text=True)
     assert "DTSTART:20310203T083000Z" in ics and "LOCATION:Zimmer 4\\, Rathaus" in ics
     response = clerk.post(f"{case_url}/messages", content_type="multipart/form-data", data={
-        "csrf_token": token, "kind": "decision", "body": "Die Erklärung ist bereit.", "file": (io.BytesIO(pdf_bytes()), "bescheid.pdf")})
+        "csrf_token": token, "kind": "decision", "body": "Die Erklärung ist bereit.",
+        "file": (io.BytesIO(pdf_bytes(pages=5)), "bescheid.pdf")})
     assert response.status_code == 303
     assert db.execute("SELECT status FROM applications WHERE id = ?", [draft]).fetchone()[0] == "decided"
     page = soup(applicant.get(f"/applications/{draft}"))
