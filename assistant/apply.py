@@ -95,7 +95,7 @@ def step(application_id, step_id):
     posted = journey.form(step, formdata=request.form)
     changes = _posted_changes(journey, step, posted)
     raws = {k: a.raw for k, a in journey.answers.items()} | changes
-    form = journey.form(step, formdata=_formdata(journey, step, raws))
+    form = journey.form(step, raws=raws)
     valid = form.validate()
     stored = journey.answers
     to_save = {}
@@ -131,12 +131,6 @@ def step(application_id, step_id):
         return redirect(url_for("apply.check", application_id=application_id))
     extra = {"change": "1"} if request.args.get("change") == "1" else {}
     return redirect(url_for("apply.step", application_id=application_id, step_id=following.id, **extra))
-
-
-def _formdata(journey, step, raws):
-    """Form data for a step from raw answers."""
-    from .engine import formdata_for
-    return formdata_for(journey.questions(step), raws)
 
 
 @bp.post("/applications/<application_id>/steps/<step_id>/fields/<question_id>")

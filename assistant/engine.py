@@ -199,12 +199,12 @@ class Journey:
         have = {f["document_id"] for f in files}
         return [d for d in self.documents() if d.get("required") and d["id"] not in have]
 
-    def form(self, step, formdata=None, csrf=False, live=False):
-        """The step's form, from posted data or else from the stored answers."""
+    def form(self, step, formdata=None, live=False, raws=None):
+        """The step's form, from posted data, else from the given raw answers, else from the stored ones."""
         questions = self.questions(step)
         if formdata is None:
-            formdata = formdata_for(questions, {k: a.raw for k, a in self.answers.items()})
-        return build_form(questions, formdata, self.values, self.labels, csrf=csrf, live=live)
+            formdata = formdata_for(questions, raws if raws is not None else {k: a.raw for k, a in self.answers.items()})
+        return build_form(questions, formdata, self.values, self.labels, live=live)
 
     def errors(self, step):
         """Messages of the stored answers of a step, by question id (empty when complete)."""
