@@ -22,15 +22,6 @@ def _service(service_id):
     return service
 
 
-def _load(application_id):
-    """The current account's draft with its service and journey, or 404."""
-    app_row = drafts.get_own(application_id)
-    if app_row["status"] != "draft":
-        abort(404)
-    service = _service(app_row["service_id"])
-    return app_row, service, drafts.journey(service, application_id)
-
-
 def _step(journey, step_id):
     """The step with this id in the journey's service, or 404."""
     step = journey.service.step(step_id)
@@ -85,7 +76,7 @@ def render_step(app_row, journey, step, form, status=200, notice=None, seen=None
 @login_required
 def step(application_id, step_id):
     """Show a step; on POST store every changed answer, then go on only when the step is valid."""
-    app_row, service, journey = _load(application_id)
+    app_row, service, journey = drafts.own_draft(application_id)
     step = _step(journey, step_id)
     if not journey.may_visit(step):
         return redirect(url_for("applications.show", application_id=application_id))
@@ -137,7 +128,7 @@ def step(application_id, step_id):
 @login_required
 def check_field(application_id, step_id, question_id):
     """Live check of one field (htmx): store what was typed and answer the field's partial with its message."""
-    app_row, service, journey = _load(application_id)
+    app_row, service, journey = drafts.own_draft(application_id)
     step = _step(journey, step_id)
     questions = {q.id: q for q in journey.questions(step)}
     if question_id not in questions:
@@ -161,7 +152,7 @@ def check_field(application_id, step_id, question_id):
 @login_required
 def check(application_id):
     """Check your answers: every answer by step with a change link, the documents, the fee and the declaration."""
-    app_row, service, journey = _load(application_id)
+    app_row, service, journey = drafts.own_draft(application_id)
     first = journey.first_unfinished()
     if first is not None:
         return redirect(url_for("apply.step", application_id=application_id, step_id=first.id))
@@ -183,7 +174,7 @@ def submit(application_id):
     app_row = drafts.get_own(application_id)
     if app_row["status"] != "draft":
         return redirect(url_for("applications.show", application_id=application_id, submitted=1), code=303)
-    _row, service, journey = _load(application_id)
+    _row, service, journey = drafts.own_draft(application_id)
     first = journey.first_unfinished()
     if first is not None:
         return redirect(url_for("apply.step", application_id=application_id, step_id=first.id), code=303)
@@ -205,7 +196,7 @@ def replay_step(application_id, step_id):
     """A step POST whose security token had expired: nothing is saved, but every typed answer is shown again."""
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
-    app_row, service, journey = _load(application_id)
+    app_row, service, journey = drafts.own_draft(application_id)
     step = _step(journey, step_id)
     if not journey.may_visit(step):
         return redirect(url_for("applications.show", application_id=application_id))

@@ -5,7 +5,6 @@ from flask_login import login_required
 
 from . import drafts, files
 from .i18n import filesize, translate
-from .services import get_services
 
 bp = Blueprint("documents", __name__)
 DEFAULT_MAX_FILES = 5
@@ -23,15 +22,6 @@ def refusal_message(refused):
 def upload_limit():
     """Largest request an upload may be: every file of a document at the largest size, plus the form."""
     return current_app.config["MAX_FILE_BYTES"] * 20 + 256 * 1024
-
-
-def _draft(application_id):
-    """The current account's draft, its service and journey; 404 for anyone else."""
-    row = drafts.get_own(application_id)
-    if row["status"] != "draft":
-        abort(404)
-    service = get_services().get(row["service_id"]) or abort(404)
-    return row, service, drafts.journey(service, application_id)
 
 
 def _document(journey, document_id):
@@ -52,7 +42,7 @@ def render_documents(row, journey, errors=None, status=200):
 @login_required
 def index(application_id):
     """Upload the documents the application needs."""
-    row, service, journey = _draft(application_id)
+    row, service, journey = drafts.own_draft(application_id)
     if journey.first_unfinished() is not None:
         return redirect(url_for("applications.show", application_id=application_id))
     return render_documents(row, journey)
@@ -62,7 +52,7 @@ def index(application_id):
 @login_required
 def upload(application_id, document_id):
     """Store the uploaded files of one document; each refused file gets its own message, the others are kept."""
-    row, service, journey = _draft(application_id)
+    row, service, journey = drafts.own_draft(application_id)
     doc = _document(journey, document_id)
     uploads = [f for f in request.files.getlist("file") if f and f.filename]
     existing = [f for f in files.of_application(application_id) if f["document_id"] == document_id]
@@ -93,7 +83,7 @@ def upload(application_id, document_id):
 @login_required
 def combine(application_id, document_id):
     """Turn the photos of one document into one PDF with a page per photo."""
-    row, service, journey = _draft(application_id)
+    row, service, journey = drafts.own_draft(application_id)
     doc = _document(journey, document_id)
     photos = [f for f in files.of_application(application_id)
               if f["document_id"] == document_id and f["content_type"] == "image/jpeg"]
@@ -111,7 +101,7 @@ def combine(application_id, document_id):
 @login_required
 def delete(application_id, file_id):
     """Remove one uploaded file from a draft."""
-    _draft(application_id)
+    drafts.own_draft(application_id)
     row = _own_file(application_id, file_id)
     files.delete(row)
     return redirect(url_for("documents.index", application_id=application_id), code=303)

@@ -39,6 +39,16 @@ def get_own(application_id):
     return dict(row)
 
 
+def own_draft(application_id):
+    """The current account's draft with its service and journey; 404 for anyone else and for a submitted one."""
+    from .services import get_services
+    row = get_own(application_id)
+    service = get_services().get(row["service_id"]) if row["status"] == "draft" else None
+    if service is None:
+        abort(404)
+    return row, service, journey(service, application_id)
+
+
 def answers(application_id):
     """Every stored answer of an application, by question id."""
     rows = get_db().execute(
