@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 
-from . import accounts, api, web, applications, apply, catalogue, dashboard, db, demo, documents, i18n, office, outbox, pages, services
+from . import accounts, api, files, web, applications, apply, catalogue, dashboard, db, demo, documents, i18n, office, outbox, pages, services
 from .config import ROOT, ensure_secret_key, from_environment
 
 csrf = CSRFProtect()
@@ -33,11 +33,7 @@ def create_app(config=None):
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # fewer bytes for slow connections
     ensure_secret_key(app)
 
-    @app.before_request
-    def upload_limit():
-        """Uploads may be larger than the small limit every other form has (runs before the CSRF check reads the body)."""
-        if request.endpoint in ("documents.upload", "applications.write", "office.message"):
-            request.max_content_length = documents.upload_limit()
+    app.before_request(files.upload_limit)  # before the CSRF check reads the body
 
     csrf.init_app(app)
     csrf.exempt(api.bp)  # the API authenticates every request with a token, never with cookies

@@ -71,6 +71,7 @@ def _today():
 
 @bp.post("/applications/<application_id>/messages")
 @login_required
+@files.accepts_uploads(20)
 def write(application_id):
     """The applicant answers a request or writes on their own initiative, with text and documents."""
     row = drafts.get_own(application_id)

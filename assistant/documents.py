@@ -19,11 +19,6 @@ def refusal_message(refused):
     return _("This file cannot be opened. It may be damaged: take the photo again or choose another file.")
 
 
-def upload_limit():
-    """Largest request an upload may be: every file of a document at the largest size, plus the form."""
-    return current_app.config["MAX_FILE_BYTES"] * 20 + 256 * 1024
-
-
 def _document(journey, document_id):
     """A document this application asks for, or 404."""
     doc = next((d for d in journey.documents() if d["id"] == document_id), None)
@@ -50,6 +45,7 @@ def index(application_id):
 
 @bp.post("/applications/<application_id>/documents/<document_id>")
 @login_required
+@files.accepts_uploads(20)
 def upload(application_id, document_id):
     """Store the uploaded files of one document; each refused file gets its own message, the others are kept."""
     row, service, journey = drafts.own_draft(application_id)

@@ -7,7 +7,7 @@ import unicodedata
 import warnings
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, request
 from PIL import Image, ImageOps
 from pillow_heif import register_heif_opener
 from pypdf import PdfReader
@@ -65,6 +65,22 @@ def _image_to_jpeg(data):
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85, optimize=True)
     return out.getvalue()
+
+
+def accepts_uploads(count):
+    """Mark a view that takes up to `count` files: its request may be that large (see `upload_limit`)."""
+    def mark(view):
+        view.upload_files = count
+        return view
+    return mark
+
+
+def upload_limit():
+    """Before any view reads the body: a marked view's request may hold its files, every other stays small."""
+    view = current_app.view_functions.get(request.endpoint)
+    count = getattr(view, "upload_files", 0)
+    if count:
+        request.max_content_length = current_app.config["MAX_FILE_BYTES"] * count + 256 * 1024
 
 
 def read_upload(upload):

@@ -140,6 +140,7 @@ def status(application_id):
 
 
 @bp.post("/cases/<application_id>/messages")
+@files.accepts_uploads(20)
 def message(application_id):
     """Write to the applicant: a message, a request with a due date, an appointment, or the decision."""
     def action(row):

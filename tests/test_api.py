@@ -21,6 +21,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 from tests.conftest import jpeg_bytes, soup, submit_application
+from tests.test_office import pdf_bytes as scanned_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 # The decision's file part is declared as application/pdf; schemathesis sends it as the bytes it generated.
@@ -264,7 +265,8 @@ def test_the_whole_dialogue_through_the_api(app, applicant, db_path, mailbox):
         "bring": "Reisepass", "body": "Bitte kommen Sie zur Vorsprache."})
     assert invited.status_code == 201
     appointment_id = invited.json["id"]
-    decision_pdf = pdf_bytes()
+    decision_pdf = scanned_pdf(pages=5)                     # as large as a scan: far above the 64 KB of a form
+    assert len(decision_pdf) > 100_000
     decided = api.post(f"/cases/{reference}/decision", content_type="multipart/form-data", data={
         "file": (io.BytesIO(decision_pdf), "bescheid.pdf"), "body": "Ihr Bescheid liegt bei."})
     assert decided.status_code == 201 and decided.json["status"] == "decided"
