@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import click
 import jsonschema
-from flask import Blueprint, Response, abort, current_app, g, jsonify, request, send_file
+from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 from flask.cli import AppGroup
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -502,8 +502,7 @@ def packet_file(packet_id, filename):
     if stored is None or not files.path_of(stored).is_file():
         abort(404, "The file's bytes are no longer stored.")
     audit.record(_actor(), "read packet file", _case_of(row), f"{row['key']} {filename}")
-    return send_file(files.path_of(stored), mimetype=entry["content_type"], download_name=filename,
-                     as_attachment=True, max_age=0)
+    return files.send(stored, attachment=True, download_name=filename)
 
 
 @bp.post("/packets/<int:packet_id>/ack")
@@ -551,8 +550,7 @@ def case_file(reference, file_id):
     if stored is None or not files.path_of(stored).is_file():
         abort(404, "The case has no file with this id.")
     audit.record(_actor(), "read case file", row, stored["filename"])
-    return send_file(files.path_of(stored), mimetype=stored["content_type"], download_name=stored["filename"],
-                     as_attachment=True, max_age=0)
+    return files.send(stored, attachment=True)
 
 
 @bp.post("/cases/<reference>/status")

@@ -3,7 +3,7 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -136,4 +136,4 @@ def receipt(application_id):
     """The stored receipt PDF of a submitted application."""
     drafts.get_own(application_id)
     row = next(iter(files.of_application(application_id, "form")), None) or abort(404)
-    return send_file(files.path_of(row), mimetype="application/pdf", download_name=row["filename"], max_age=0)
+    return files.send(row)

@@ -1,5 +1,5 @@
 """Documents of an application: upload from the phone (camera or file), delete, combine photos, download."""
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -114,5 +114,4 @@ def _own_file(application_id, file_id):
 def download(application_id, file_id):
     """A stored file, only for the account that acts for the application."""
     row = _own_file(application_id, file_id)
-    return send_file(files.path_of(row), mimetype=row["content_type"], download_name=row["filename"],
-                     as_attachment=False, max_age=0)
+    return files.send(row)

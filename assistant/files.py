@@ -7,7 +7,7 @@ import unicodedata
 import warnings
 from pathlib import Path
 
-from flask import current_app, request
+from flask import current_app, request, send_file
 from PIL import Image, ImageOps
 from pillow_heif import register_heif_opener
 from pypdf import PdfReader
@@ -138,6 +138,12 @@ def write(data):
 def path_of(row):
     """Where a stored file's bytes are."""
     return _folder() / row["storage_name"]
+
+
+def send(row, attachment=False, download_name=None):
+    """A stored file as an answer: its own type and name, never cached (who may read it is checked per request)."""
+    return send_file(path_of(row), mimetype=row["content_type"], download_name=download_name or row["filename"],
+                     as_attachment=attachment, max_age=0)
 
 
 def remove(storage_name):

@@ -4,7 +4,7 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext as _
 from flask_login import current_user
 
@@ -98,7 +98,7 @@ def file(application_id, file_id):
     row, _service = _case(application_id)
     stored = files.get(application_id, file_id) or abort(404)
     audit.record(current_user.email, "open file", row, stored["filename"], account_id=current_user.id)
-    response = send_file(files.path_of(stored), mimetype=stored["content_type"], download_name=stored["filename"], max_age=0)
+    response = files.send(stored)
     response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; frame-ancestors 'self'"
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
