@@ -12,7 +12,6 @@ import json
 import re
 import secrets
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
 
 import click
 import jsonschema
@@ -22,13 +21,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from . import audit, casework, drafts, files, outbox, references
+from .i18n import OFFICE_TIMEZONE
 from .db import connect, get_db
 from .packets import canonical_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 tokens_cli = AppGroup("api-tokens", help="Tokens of the specialist system for /api/v1.")
 
-BERLIN = ZoneInfo("Europe/Berlin")
 MAX_ID = 2**63 - 1  # SQLite's largest integer; a larger id in a URL is simply not found
 TEXT_LIMITS = {"body": 20000, "place": 300, "bring": 2000, "document": 300}
 
@@ -595,7 +594,7 @@ def document_request(reference):
         due = date.fromisoformat(body["due_date"])
     except ValueError:
         _invalid("due_date: not a date of the calendar.")
-    if due < datetime.now(BERLIN).date():
+    if due < datetime.now(OFFICE_TIMEZONE).date():
         _invalid("due_date: lies in the past.")
     data = {"documents": [d.strip() for d in body.get("documents", [])], "due_date": due.isoformat()}
     return _send(row, "request", body.get("body", "").strip(), data)

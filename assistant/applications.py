@@ -1,7 +1,6 @@
 """An application's own page: where a draft continues, and a submitted one's status, receipt and timeline."""
 import json
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -59,14 +58,9 @@ def render_show(row, service, errors=None, status=200):
     documents = [f for f in files.of_application(row["id"]) if not f["message_id"]]
     return render_template("applications/show.html", application=row, service=service, events=events,
                            receipt=receipt, documents=documents, messages=casework.messages(row["id"]),
-                           doc_labels={d["id"]: d["label"] for d in service.documents}, today=_today(),
+                           doc_labels={d["id"]: d["label"] for d in service.documents},
                            just_submitted=request.args.get("submitted") == "1", status_names=STATUS, event_names=EVENTS,
                            errors=errors or []), status
-
-
-def _today():
-    """Today in the office's time zone."""
-    return datetime.now(ZoneInfo("Europe/Berlin")).date()
 
 
 @bp.post("/applications/<application_id>/messages")

@@ -1,10 +1,17 @@
 """Languages: locale choice, digit normalisation and the Babel extractor for service files."""
 import unicodedata
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
 from flask import current_app, request
-from flask_babel import Babel, force_locale, gettext, lazy_gettext
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_timedelta
+from babel.numbers import format_currency
+from babel.units import format_unit
+from flask_babel import Babel, force_locale, get_locale, get_timezone, gettext, lazy_gettext
 
 TEXT_KEYS = {"title", "summary", "audience", "label", "hint", "intro", "message", "note"}
 COOKIE = "lang"
@@ -14,6 +21,7 @@ ALONGSIDE_COOKIE = "de_alongside"
 LANGUAGES = {"de": "reviewed", "en": "reviewed", "ar": "draft", "fa": "draft", "ps": "draft",
              "tr": "draft", "uk": "draft", "ru": "draft", "ro": "draft", "fr": "draft"}
 RTL = {"ar", "fa", "ps"}
+OFFICE_TIMEZONE = ZoneInfo("Europe/Berlin")  # dates of due dates and appointments are the office's dates
 
 
 def available_locales():
@@ -71,8 +79,6 @@ def german(text):
 
 def filesize(size):
     """A number of bytes as people read it, in kB or MB, in the user's language."""
-    from babel.units import format_unit
-    from flask_babel import get_locale
     if size < 1024 * 1024:
         return format_unit(max(1, round(size / 1024)), "digital-kilobyte", length="short", locale=get_locale())
     return format_unit(round(size / 1024 / 1024, 1), "digital-megabyte", length="short", locale=get_locale())
@@ -107,14 +113,7 @@ babel = Babel()
 
 def init_app(app):
     """Set up Flask-Babel, the template globals for language and direction, and localised filters."""
-    from babel import Locale
-    from babel.dates import format_datetime
-    from babel.numbers import format_currency
-    from datetime import datetime
-    from decimal import Decimal
-    from flask_babel import get_locale, get_timezone
-
-    from .questions import LTR_TYPES, TYPES
+    from .questions import LTR_TYPES, TYPES  # questions.py imports this module
 
     babel.init_app(app, locale_selector=select_locale)
 
@@ -145,10 +144,7 @@ def init_app(app):
 
     @app.template_filter("time_left")
     def time_left(iso_date):
-        from babel.dates import format_timedelta
-        from datetime import date, datetime as dt
-        from zoneinfo import ZoneInfo
-        left = date.fromisoformat(iso_date) - dt.now(ZoneInfo("Europe/Berlin")).date()
+        left = date.fromisoformat(iso_date) - datetime.now(OFFICE_TIMEZONE).date()
         if left.days == 0:
             return gettext("Today is the last day.")
         when = format_timedelta(left, granularity="day", threshold=1000, add_direction=True, locale=get_locale())
@@ -156,6 +152,4 @@ def init_app(app):
 
     @app.template_filter("day")
     def day(iso_date):
-        from babel.dates import format_date
-        from datetime import date
         return format_date(date.fromisoformat(iso_date), "full", locale=get_locale())

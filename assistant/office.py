@@ -11,13 +11,13 @@ from flask_login import current_user
 from . import audit, casework, drafts, files
 from .accounts import login_manager
 from .applications import EVENTS, STATUS
+from .i18n import OFFICE_TIMEZONE
 from .db import get_db
 from .services import get_services
 from .submission import rows_by_step
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 STAFF = {"caseworker", "admin"}
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @bp.before_request
@@ -159,7 +159,7 @@ def message(application_id):
         elif kind == "appointment":
             try:
                 local = datetime.strptime(f"{request.form.get('date', '')} {request.form.get('time', '')}", "%Y-%m-%d %H:%M")
-                data["starts_at"] = local.replace(tzinfo=BERLIN).astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                data["starts_at"] = local.replace(tzinfo=OFFICE_TIMEZONE).astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S.000Z")
             except ValueError:
                 problems.append(_("Enter the date and time of the appointment."))
             data["place"] = request.form.get("place", "").strip()[:300]
