@@ -21,8 +21,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from . import audit, casework, drafts, files, outbox, references
-from .i18n import OFFICE_TIMEZONE
 from .db import connect, get_db
+from .i18n import OFFICE_TIMEZONE
 from .packets import canonical_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

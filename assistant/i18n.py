@@ -25,9 +25,13 @@ OFFICE_TIMEZONE = ZoneInfo("Europe/Berlin")  # dates of due dates and appointmen
 
 
 def available_locales():
-    """The product's languages that have a catalog in locales/, German (the office's language) first."""
-    folder = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
-    return [code for code in LANGUAGES if code == "de" or (folder / code / "LC_MESSAGES").is_dir()]
+    """The product's languages that have a catalog in locales/, German (the office's language) first; found at start-up."""
+    return current_app.extensions["locales"]
+
+
+def _find_locales(folder):
+    """The languages whose catalogs are present in `folder`."""
+    return [code for code in LANGUAGES if code == "de" or (Path(folder) / code / "LC_MESSAGES").is_dir()]
 
 
 def select_locale():
@@ -116,6 +120,8 @@ def init_app(app):
     from .questions import LTR_TYPES, TYPES  # questions.py imports this module
 
     babel.init_app(app, locale_selector=select_locale)
+    app.extensions["locales"] = _find_locales(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    names = [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in app.extensions["locales"]]
 
     @app.context_processor
     def language_globals():
@@ -123,7 +129,7 @@ def init_app(app):
         return {
             "current_lang": lang,
             "current_dir": "rtl" if lang in RTL else "ltr",
-            "languages": [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in available_locales()],
+            "languages": names,
             "translation_status": LANGUAGES.get(lang, "draft"),
             "alongside": lang != "de" and request.cookies.get(ALONGSIDE_COOKIE) == "1",
             "german": german,

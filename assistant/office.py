@@ -11,8 +11,8 @@ from flask_login import current_user
 from . import audit, casework, drafts, files
 from .accounts import login_manager
 from .applications import EVENTS, STATUS
-from .i18n import OFFICE_TIMEZONE
 from .db import get_db
+from .i18n import OFFICE_TIMEZONE
 from .services import get_services
 from .submission import rows_by_step
 
