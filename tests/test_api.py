@@ -303,7 +303,7 @@ def test_the_whole_dialogue_through_the_api(app, applicant, db_path, mailbox):
     assert not missing, f"no German translation in locales/de/LC_MESSAGES/messages.po for: {missing}"
     timeline = [li.get_text(" ", strip=True) for li in page.select(".timeline li")]
     assert len(timeline) == len(kinds)
-    for line, kind in zip(timeline, reversed(kinds)):
+    for line, kind in zip(timeline, reversed(kinds), strict=True):
         assert line.endswith(catalog[EVENTS[kind]._args[0]]), (kind, line)
 
     # Every message came out of the outbox as a correspondence packet, with its files.

@@ -68,6 +68,9 @@ def test_live_check_shows_the_message_without_a_page_load_and_the_step_goes_on(p
 
     page.fill("#f-family_name", "Haddad")
     page.fill("#f-given_names", "Lina")
+    page.press("#f-given_names", "Tab")
+    page.wait_for_timeout(400)                            # the checks of these two fields answer first, with no message
+    page.wait_for_load_state("networkidle")
     page.fill("#f-birth_date", "31.02.1990")
     page.press("#f-birth_date", "Tab")                    # leaving the field is a change
     message = page.locator("#f-birth_date-error")

@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 from PIL import Image
 
-from tests.conftest import csrf_of, english_client, jpeg_bytes, register, soup, submit_application
+from tests.conftest import csrf_of, english_client, register, soup, submit_application
 
 
 def staff(app, role="caseworker", email="clerk@example.org"):
