@@ -2,30 +2,29 @@
 import os
 from pathlib import Path
 
-from flask import Flask, render_template, request
-from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
-from . import accounts, api, files, web, applications, apply, catalogue, dashboard, db, demo, documents, i18n, office, outbox, pages, services
+from . import db, definitions, demo, i18n, questions, web
+from .api import views as api
+from .applications import dashboard, documents, page, snapshot, steps, uploads  # noqa: F401 (their views join the blueprint)
+from .applications.web import bp as applications_bp
 from .config import ROOT, ensure_secret_key, from_environment
+from .handoff import cli as outbox_cli
+from .identity import cli as users_cli, login_manager, views as identity
+from .office import views as office
+from .pages import catalogue, statement
+from .people import views as people
 
 csrf = CSRFProtect()
-
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-}
 
 
 def create_app(config=None):
     """Build the app: settings from the environment (then `config`), services checked, blueprints registered."""
     instance = os.environ.get("ASSISTANT_INSTANCE_PATH", str(ROOT / "instance"))
     app = Flask(__name__, instance_path=instance, instance_relative_config=True,
-                template_folder=str(ROOT / "templates"), static_folder=None)  # web.py serves static/ with hashed names
+                template_folder=str(ROOT / "templates"), static_folder=None)  # web/static.py serves static/ with hashed names
     app.config.update(from_environment(app.instance_path))
     if config:
         app.config.update(config)
@@ -33,55 +32,24 @@ def create_app(config=None):
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # fewer bytes for slow connections
     ensure_secret_key(app)
 
-    app.before_request(files.upload_limit)  # before the CSRF check reads the body
+    app.before_request(uploads.upload_limit)  # before the CSRF check reads the body
 
     csrf.init_app(app)
     csrf.exempt(api.bp)  # the API authenticates every request with a token, never with cookies
     Htmx(app)
-    accounts.login_manager.init_app(app)
+    login_manager.init_app(app)
     i18n.init_app(app)
+    questions.init_app(app)
     db.init_app(app)
-    services.init_app(app)
+    definitions.init_app(app)
     demo.init_app(app)
     web.init_app(app)
-    outbox.init_app(app)
+    outbox_cli.init_app(app)
     api.init_app(app)
-    app.cli.add_command(accounts.users_cli)
-    for module in (catalogue, accounts, apply, documents, applications, dashboard, office, api, pages):
-        app.register_blueprint(module.bp)
-    _register_errors(app)
-
-    @app.after_request
-    def security_headers(response):
-        """Strict defaults on every answer: no inline scripts, no framing, no sniffing."""
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
+    app.cli.add_command(users_cli.users_cli)
+    for bp in (catalogue.bp, identity.bp, people.bp, applications_bp, office.bp, api.bp, statement.bp):
+        app.register_blueprint(bp)
+    app.add_template_filter(snapshot.pick, "pick")
+    app.add_template_filter(snapshot.applicant_name, "applicant_name")
     return app
 
-
-def _register_errors(app):
-    """Clear pages in the user's language for what goes wrong."""
-
-    @app.errorhandler(404)
-    def not_found(error):
-        return render_template("errors/404.html"), 404
-
-    @app.errorhandler(413)
-    def too_large(error):
-        return render_template("errors/error.html", title=_("What you sent is too large"),
-                               message=_("The page could not be saved because it is too large. Shorten long answers and try again.")), 413
-
-    @app.errorhandler(400)
-    def bad_request(error):
-        return render_template("errors/error.html", title=_("Something was wrong with the request"),
-                               message=_("Go back and try again.")), 400
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        """An expired or missing security token: on a step, show what was typed again so nothing is lost."""
-        if request.endpoint == "apply.step":
-            return apply.replay_step(request.view_args["application_id"], request.view_args["step_id"])
-        return render_template("errors/error.html", title=_("This page has expired"),
-                               message=_("For your security, the page could not be sent. Go back, reload the page and try again.")), 400

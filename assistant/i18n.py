@@ -117,8 +117,6 @@ babel = Babel()
 
 def init_app(app):
     """Set up Flask-Babel, the template globals for language and direction, and localised filters."""
-    from .questions import LTR_TYPES, TYPES  # questions.py imports this module
-
     babel.init_app(app, locale_selector=select_locale)
     app.extensions["locales"] = _find_locales(app.config["BABEL_TRANSLATION_DIRECTORIES"])
     names = [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in app.extensions["locales"]]
@@ -133,8 +131,6 @@ def init_app(app):
             "translation_status": LANGUAGES.get(lang, "draft"),
             "alongside": lang != "de" and request.cookies.get(ALONGSIDE_COOKIE) == "1",
             "german": german,
-            "ltr_types": LTR_TYPES,
-            "country_choices": lambda type_name="country": TYPES[type_name].choices(),
         }
 
     @app.template_filter("money")

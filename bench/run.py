@@ -56,7 +56,7 @@ def prepare(folder, users):
     db.execute("DELETE FROM files WHERE purpose = 'form'")
     db.commit()
     with app.app_context():
-        from assistant.accounts import create_account
+        from assistant.identity import create_account
         for i in range(users):
             create_account(f"user{i}@example.org", PASSWORD)
     rows = db.execute("SELECT id FROM accounts WHERE email LIKE 'user%'").fetchall()

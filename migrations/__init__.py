@@ -197,3 +197,80 @@ def _feedback(db):
             locale TEXT,
             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
         )""")
+
+
+@migrations(name="0006_records_and_versions", transactional=False)
+def _records_and_versions(db):
+    """Frozen records and kept definitions; applications and persons no longer vanish with an account.
+
+    Every service definition that an application was started with is kept by
+    the hash of its content; a submitted application's snapshot is append-only.
+    The states of an application are checked by the database. SQLite changes
+    foreign keys and CHECKs only by rebuilding a table, which needs foreign keys
+    off (outside a transaction); the rebuild itself is one transaction.
+    """
+    db.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with db.atomic():
+            db.execute("""
+                CREATE TABLE definitions (
+                    hash TEXT PRIMARY KEY,
+                    service_id TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    data TEXT NOT NULL CHECK (json_valid(data)),
+                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                )""")
+            db.execute("CREATE INDEX definitions_service ON definitions(service_id, version)")
+            db.execute("""
+                CREATE TABLE persons_new (
+                    id INTEGER PRIMARY KEY,
+                    account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+                    profile TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(profile)),
+                    is_self INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                )""")
+            db.execute("INSERT INTO persons_new SELECT id, account_id, profile, is_self, created_at, updated_at FROM persons")
+            db.execute("DROP TABLE persons")
+            db.execute("ALTER TABLE persons_new RENAME TO persons")
+            db.execute("CREATE UNIQUE INDEX persons_self ON persons(account_id) WHERE is_self")
+            db.execute("""
+                CREATE TABLE applications_new (
+                    id TEXT PRIMARY KEY,
+                    person_id INTEGER NOT NULL REFERENCES persons(id),
+                    account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+                    service_id TEXT NOT NULL,
+                    service_version INTEGER NOT NULL,
+                    definition_hash TEXT REFERENCES definitions(hash),
+                    status TEXT NOT NULL DEFAULT 'draft'
+                        CHECK (status IN ('draft', 'submitted', 'received', 'in_review', 'waiting', 'decided', 'closed')),
+                    reference TEXT UNIQUE,
+                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+                    submitted_at TEXT,
+                    assigned_to INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+                    attention INTEGER NOT NULL DEFAULT 0
+                )""")
+            db.execute("INSERT INTO applications_new (id, person_id, account_id, service_id, service_version, status, reference, "
+                       "created_at, updated_at, submitted_at, assigned_to, attention) SELECT id, person_id, account_id, service_id, "
+                       "service_version, status, reference, created_at, updated_at, submitted_at, assigned_to, attention "
+                       "FROM applications")
+            db.execute("DROP TABLE applications")
+            db.execute("ALTER TABLE applications_new RENAME TO applications")
+            db.execute("CREATE INDEX applications_account ON applications(account_id, status)")
+            db.execute("CREATE INDEX applications_person ON applications(person_id)")
+            db.execute("""
+                CREATE TABLE records (
+                    application_id TEXT PRIMARY KEY REFERENCES applications(id),
+                    snapshot TEXT NOT NULL CHECK (json_valid(snapshot)),
+                    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+                )""")
+            db.execute("CREATE TRIGGER records_no_update BEFORE UPDATE ON records "
+                       "BEGIN SELECT RAISE(ABORT, 'a submitted application is a legal record'); END")
+            db.execute("CREATE TRIGGER records_no_delete BEFORE DELETE ON records "
+                       "BEGIN SELECT RAISE(ABORT, 'a submitted application is a legal record'); END")
+            problems = db.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise RuntimeError(f"foreign keys broken by the rebuild: {problems[:5]}")
+    finally:
+        db.execute("PRAGMA foreign_keys=ON")

@@ -127,7 +127,7 @@ def register(client, email="ana@example.org", profile=None):
     assert response.status_code == 302, response.get_data(as_text=True)
     if profile:
         from assistant.questions import TYPES
-        from assistant.accounts import PROFILE
+        from assistant.people.views import PROFILE
         raws = {}
         for q in PROFILE:
             if q.id in profile:

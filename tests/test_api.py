@@ -14,8 +14,8 @@ from babel.messages.pofile import read_po
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 from PIL import Image
 
-from assistant import packets
-from assistant.applications import EVENTS
+from assistant.handoff import packets
+from assistant.casework.status import event_labels
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
@@ -299,12 +299,12 @@ def test_the_whole_dialogue_through_the_api(app, applicant, db_path, mailbox):
     assert kinds == ["created", "submitted", "status", "message", "status", "request", "answer", "appointment",
                      "status", "decision"]
     catalog = german_catalog()
-    missing = [str(EVENTS[k]._args[0]) for k in set(kinds) if not catalog.get(EVENTS[k]._args[0])]
+    missing = [str(event_labels("applicant")[k]._args[0]) for k in set(kinds) if not catalog.get(event_labels("applicant")[k]._args[0])]
     assert not missing, f"no German translation in locales/de/LC_MESSAGES/messages.po for: {missing}"
     timeline = [li.get_text(" ", strip=True) for li in page.select(".timeline li")]
     assert len(timeline) == len(kinds)
     for line, kind in zip(timeline, reversed(kinds), strict=True):
-        assert line.endswith(catalog[EVENTS[kind]._args[0]]), (kind, line)
+        assert line.endswith(catalog[event_labels("applicant")[kind]._args[0]]), (kind, line)
 
     # Every message came out of the outbox as a correspondence packet, with its files.
     later = api.post("/packets/lease", {"limit": 100}).json["packets"]

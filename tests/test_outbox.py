@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import outbox, packets
+from assistant.handoff import outbox, packets
 from assistant.db import connect
 from tests.conftest import english_client, register, submit_application
 

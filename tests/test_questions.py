@@ -9,11 +9,12 @@ import pytest
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
-from assistant import create_app, dates
-from assistant.engine import build_form
+from assistant import create_app
+from assistant.questions import dates
+from assistant.journey import build_form
 from assistant.i18n import normalize_digits
 from assistant.questions import TYPES
-from assistant.services import Question
+from assistant.definitions import Question
 
 TODAY = date.today()
 THIS_YEAR = TODAY.year

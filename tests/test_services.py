@@ -9,7 +9,7 @@ import yaml
 from assistant import create_app
 from assistant.i18n import extract_yaml
 from assistant.questions import TYPES
-from assistant.services import SCHEMA, ServiceError, load_services
+from assistant.definitions import SCHEMA, ServiceError, load_services
 from tests.conftest import answer_step, register, soup, start
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,9 @@ import jsonschema
 import pytest
 from pypdf import PdfReader
 
-from assistant import packets, references, submission
+from assistant import access
+from assistant.applications import references, submission
+from assistant.handoff import packets
 from tests.conftest import csrf_of, draft_id_of, english_client, register, soup, start, submit_application
 
 FITCONNECT = packets.FITCONNECT
@@ -75,14 +77,16 @@ def test_submit_both_services_receipt_packet_and_status(app, applicant, db_path,
     assert applicant.get(f"/applications/{draft}/check").status_code == 404
 
 
-def test_leika_key_names_the_public_service(app):
-    service = app.extensions["services"]["residence-permit-extension"]
+def test_leika_key_names_the_public_service(app, applicant, db_path):
+    service = app.extensions["services"]["declaration-of-commitment"]
     service.leika = "99010003001000"
     try:
-        with app.test_request_context():
-            assert packets.service_block(service)["leika"] == "99010003001000"
+        draft, _response = submit_application(applicant, app, service.id)
     finally:
         service.leika = None
+    packet = json.loads(count(db_path, "SELECT packet FROM outbox WHERE application_id = ?", draft))
+    assert packet["service"]["leika"] == "99010003001000"
+    assert packet["metadata"]["publicServiceType"]["identifier"] == "urn:de:fim:leika:leistung:99010003001000"
 
 
 def test_submit_needs_the_declaration_and_the_required_documents(app, applicant, db_path):
@@ -110,24 +114,24 @@ def test_double_submission_makes_one_application_and_one_packet(app, applicant, 
     assert count(db_path, "SELECT count(*) FROM events WHERE kind = 'submitted'") == 1
 
 
-def test_a_request_that_loses_the_race_changes_nothing(app, applicant, db_path, tmp_path):
+def test_a_request_that_loses_the_race_changes_nothing(app, applicant, db_path, tmp_path, monkeypatch):
     """Two requests that both saw a draft: the second transaction finds it submitted and leaves no trace."""
+    monkeypatch.setattr(submission, "problems", lambda *a: (None, []))  # no documents needed for this
     service = app.extensions["services"]["declaration-of-commitment"]
     from tests.conftest import answer_all
-    from assistant import drafts
+    from assistant.applications import drafts
     url = start(applicant, service.id)
     draft = draft_id_of(url)
     answer_all(applicant, service, url)
     with app.test_request_context(headers={"Accept-Language": "en"}):
         from flask_login import login_user
-        from assistant.accounts import load_account
+        from assistant.identity import load_account
         login_user(load_account(1))
-        stale = drafts.get_own(draft)
-        journey = drafts.journey(service, draft)
-        submission.submit(stale, service, journey, "ana@example.org")
+        stale = access.load(draft)
+        submission.submit(stale, service, "ana@example.org")
         files_before = sorted(p.name for p in (tmp_path / "files").iterdir())
         with pytest.raises(submission.AlreadySubmitted):
-            submission.submit(stale, service, journey, "ana@example.org")
+            submission.submit(stale, service, "ana@example.org")
         assert sorted(p.name for p in (tmp_path / "files").iterdir()) == files_before
     assert count(db_path, "SELECT count(*) FROM outbox") == 1
 
@@ -144,14 +148,14 @@ def test_a_crash_inside_the_transaction_leaves_a_draft_without_packet(app, appli
         raise RuntimeError("power failure")
     target = submission if failing == "enqueue" else submission.files
     monkeypatch.setattr(target, failing, crash)
-    monkeypatch.setattr(submission.files, "of_application", lambda *a, **k: [])  # no documents needed for this
+    monkeypatch.setattr(submission, "problems", lambda *a: (None, []))  # no documents needed for this
     with app.test_request_context(headers={"Accept-Language": "en"}):
         from flask_login import login_user
-        from assistant import drafts
-        from assistant.accounts import load_account
+        from assistant.applications import drafts
+        from assistant.identity import load_account
         login_user(load_account(1))
         with pytest.raises(RuntimeError):
-            submission.submit(drafts.get_own(draft), service, drafts.journey(service, draft), "ana@example.org")
+            submission.submit(access.load(draft), service, "ana@example.org")
     assert count(db_path, "SELECT status FROM applications WHERE id = ?", draft) == "draft"
     assert count(db_path, "SELECT reference IS NULL FROM applications WHERE id = ?", draft) == 1
     assert count(db_path, "SELECT count(*) FROM outbox") == 0

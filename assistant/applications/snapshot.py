@@ -1,0 +1,97 @@
+"""The record of a submitted application: exactly what the applicant confirmed, frozen at submit.
+
+Questions as shown in the applicant's language and in German, answers
+(canonical and as shown), documents with their hashes, the fee and the
+declaration. The case view, the status page, the API, the receipt and the
+packet read this record, never the live tables or today's service files.
+"""
+import json
+
+from flask_babel import force_locale, get_locale
+from flask_babel import lazy_gettext as _l
+
+from ..db import get_db
+from ..i18n import available_locales, translate
+from ..people.profile import APPLICANT_KEYS
+from ..questions import LTR_TYPES, TYPES
+
+FORMAT = 1
+DECLARATION = _l("I declare that my answers are true and complete. I know that false information can lead to the refusal "
+                 "or withdrawal of a permit and may be a criminal offence (§ 95 AufenthG).")
+
+
+def _texts(message, languages):
+    """A text of the service (or of the product) in each of the given languages."""
+    result = {}
+    for lang in languages:
+        with force_locale(lang):
+            result[lang] = translate(message) if isinstance(message, str) else str(message)
+    return result
+
+
+def take(*, service, journey, documents, account_email, person_id, reference, submitted_at):
+    """The record of a submission, as plain JSON data."""
+    language = str(get_locale())
+    both = list(dict.fromkeys([language, "de"]))
+    steps = []
+    for step in journey.steps:
+        questions = []
+        for q in journey.questions(step):
+            answer = journey.answers.get(q.id)
+            value = answer.value if answer else None
+            shown = None
+            if value is not None:
+                shown = {}
+                for lang in both:
+                    with force_locale(lang):
+                        shown[lang] = str(TYPES[q.type].display(value, q))
+            questions.append({"id": q.id, "type": q.type, "prefill": q.prefill, "ltr": q.type in LTR_TYPES or q.latin,
+                              "label": _texts(q.label, both), "value": value, "shown": shown})
+        steps.append({"id": step.id, "title": _texts(step.title, both), "questions": questions})
+    wanted = {d["id"]: d for d in service.documents}
+    files = [{"file_id": f["id"], "document_id": f["document_id"],
+              "label": _texts(wanted[f["document_id"]]["label"], both) if f["document_id"] in wanted else None,
+              "filename": f["filename"], "content_type": f["content_type"], "size": f["size"],
+              "sha256": f["sha256"], "sha512": f["sha512"]} for f in documents]
+    fee = {k: v for k, v in service.fee.items() if k != "note"}
+    if service.fee.get("note"):
+        fee["note"] = _texts(service.fee["note"], both)
+    answers = {q["id"]: q["value"] for s in steps for q in s["questions"] if q["value"] is not None}
+    applicant = {"person_id": person_id, "account_email": account_email}
+    for s in steps:
+        for q in s["questions"]:
+            if q["prefill"] in APPLICANT_KEYS and q["value"] is not None and q["prefill"] not in applicant:
+                applicant[q["prefill"]] = q["value"]
+    return {
+        "format": FORMAT, "reference": reference, "submitted_at": submitted_at, "language": language,
+        "service": {"id": service.id, "version": service.version, "hash": service.hash, "leika": service.leika,
+                    "title": _texts(service.title, available_locales())},
+        "steps": steps, "answers": answers, "documents": files, "fee": fee,
+        "declaration": {"text": _texts(DECLARATION, both), "confirmed": True},
+        "applicant": applicant,
+    }
+
+
+def store(db, application_id, record):
+    """Write the record inside the submit transaction; the database refuses to change it afterwards."""
+    db.execute("INSERT INTO records (application_id, snapshot) VALUES (?, ?)",
+               [application_id, json.dumps(record, ensure_ascii=False)])
+
+
+def of(application_id, db=None):
+    """The record of a submitted application, or None for a draft."""
+    row = (db or get_db()).execute("SELECT snapshot FROM records WHERE application_id = ?", [application_id]).fetchone()
+    return json.loads(row["snapshot"]) if row else None
+
+
+def pick(texts, lang=None):
+    """One text of a record in the wanted (default: current) language, else in German, the record's other language."""
+    if texts is None:
+        return None
+    return texts.get(lang or str(get_locale())) or texts.get("de") or next(iter(texts.values()), "")
+
+
+def applicant_name(record):
+    """Given names and family name as answered."""
+    a = record["applicant"]
+    return " ".join(p for p in (a.get("given_names"), a.get("family_name")) if p)

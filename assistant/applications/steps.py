@@ -1,0 +1,223 @@
+"""The applicant's steps: start a service, answer step by step, live field checks, check your answers, submit."""
+import json
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from htmx_flask import request as htmx_request
+
+from .. import access, files
+from ..casework.status import DRAFT
+from ..definitions import get_services
+from ..i18n import available_locales, remember_alongside, remember_language
+from ..journey import Answer, fingerprint
+from ..people.persons import own_person
+from . import drafts, submission
+from .snapshot import DECLARATION
+from .web import bp
+
+
+def _service(service_id):
+    """A service of today's files, or 404."""
+    service = get_services().get(service_id)
+    if service is None:
+        abort(404)
+    return service
+
+
+def own_draft(application_id):
+    """The current account's draft with the definition it was started on and its journey; 404 for anyone else."""
+    row = access.acting(application_id)
+    service = drafts.definition(row) if row["status"] == DRAFT else None
+    if service is None:
+        abort(404)
+    return row, service, drafts.journey(service, application_id)
+
+
+def _step(journey, step_id):
+    """The step with this id in the journey's service, or 404."""
+    step = journey.service.step(step_id)
+    if step is None:
+        abort(404)
+    return step
+
+
+@bp.post("/services/<service_id>/start")
+def start(service_id):
+    """Open a new draft of a service, prefilled from the profile, at its first step."""
+    service = _service(service_id)
+    if not current_user.is_authenticated:  # after logging in, come back to the service's start page
+        return redirect(url_for("accounts.login", next=url_for("catalogue.service", service_id=service_id)))
+    person = own_person()
+    draft_id = drafts.create(service, current_user.id, person["id"], json.loads(person["profile"]))
+    return redirect(url_for("applications.step", application_id=draft_id, step_id=service.steps[0].id))
+
+
+def _posted_changes(journey, step, form):
+    """Answers the user changed in this POST: present in the form and different from what the page showed."""
+    try:
+        seen = dict(item.split(":", 1) for item in request.form.get("_seen", "").split(",") if ":" in item)
+    except ValueError:
+        seen = {}
+    changes = {}
+    for q in journey.questions(step):
+        raw = form[q.id].data
+        if raw is None:  # not sent at all (no radio chosen, or a truncated POST): keep what is stored
+            continue
+        if fingerprint(raw) != seen.get(q.id):
+            changes[q.id] = raw
+    return changes
+
+
+def render_step(app_row, journey, step, form, status=200, notice=None, seen=None):
+    """The step page; `seen` records what each field showed, so the next POST writes only real changes."""
+    questions = journey.questions(step)
+    if seen is None:
+        seen = ",".join(f"{q.id}:{fingerprint(form[q.id].data)}" for q in questions)
+    number, total = journey.position(step)
+    previous = journey.neighbour(step, -1)
+    return render_template(
+        "applications/step.html", application=app_row, service=journey.service, journey=journey, step=step,
+        questions=questions, form=form, seen=seen, number=number, total=total, previous=previous,
+        change=request.args.get("change") == "1", notice=notice, switch_form="step-form",
+    ), status
+
+
+@bp.route("/applications/<application_id>/steps/<step_id>", methods=["GET", "POST"])
+@login_required
+def step(application_id, step_id):
+    """Show a step; on POST store every changed answer, then go on only when the step is valid."""
+    app_row, service, journey = own_draft(application_id)
+    step = _step(journey, step_id)
+    if not journey.may_visit(step):
+        return redirect(url_for("applications.show", application_id=application_id))
+    if request.method == "GET":
+        return render_step(app_row, journey, step, journey.form(step))
+
+    posted = journey.form(step, formdata=request.form)
+    changes = _posted_changes(journey, step, posted)
+    raws = {k: a.raw for k, a in journey.answers.items()} | changes
+    form = journey.form(step, raws=raws)
+    valid = form.validate()
+    stored = journey.answers
+    to_save = {}
+    for q in journey.questions(step):
+        raw = raws.get(q.id)
+        if raw is None:
+            continue
+        value = form[q.id].canonical if not form[q.id].errors else None
+        old = stored.get(q.id)
+        prefilled = bool(old and old.prefilled and q.id not in changes)
+        if old is None or old.raw != raw or old.value != value:
+            to_save[q.id] = Answer(raw, value, prefilled)
+    drafts.save(application_id, to_save)
+
+    if request.form.get("lang") or request.form.get("alongside"):  # a switch without JavaScript: saved, same step
+        response = redirect(url_for("applications.step", application_id=application_id, step_id=step.id, **request.args))
+        if request.form.get("lang") in available_locales():
+            remember_language(response, request.form["lang"])
+        if request.form.get("alongside"):
+            remember_alongside(response, request.form["alongside"] == "on")
+        return response
+    if request.form.get("action") == "pause":
+        flash(_("Your answers are saved. You can continue at any time."))
+        return redirect(url_for("applications.dashboard"))
+    if not valid:
+        return render_step(app_row, journey, step, form, status=422)
+    drafts.confirm_step(application_id, step.id)
+    journey = drafts.journey(service, application_id)
+    following = journey.first_unfinished() if request.args.get("change") == "1" else journey.neighbour(step, +1)
+    if following is None:
+        if journey.documents() and request.args.get("change") != "1":
+            return redirect(url_for("applications.documents", application_id=application_id))
+        return redirect(url_for("applications.check", application_id=application_id))
+    extra = {"change": "1"} if request.args.get("change") == "1" else {}
+    return redirect(url_for("applications.step", application_id=application_id, step_id=following.id, **extra))
+
+
+@bp.post("/applications/<application_id>/steps/<step_id>/fields/<question_id>")
+@login_required
+def check_field(application_id, step_id, question_id):
+    """Live check of one field (htmx): store what was typed and answer the field's partial with its message."""
+    app_row, service, journey = own_draft(application_id)
+    step = _step(journey, step_id)
+    questions = {q.id: q for q in journey.questions(step)}
+    if question_id not in questions:
+        abort(404)
+    form = journey.form(step, formdata=request.form, live=True)
+    field = form[question_id]
+    if field.data is not None:
+        field.validate(form)
+        old = journey.answers.get(question_id)
+        value = field.canonical if not field.errors else None
+        if old is None or old.raw != field.data or old.value != value:
+            drafts.save(application_id, {question_id: Answer(field.data, value, False)})
+            journey.answers[question_id] = Answer(field.data, value, False)
+    if not htmx_request.htmx:
+        return redirect(url_for("applications.step", application_id=application_id, step_id=step_id))
+    return render_template("applications/_field_check.html", q=questions[question_id], form=form, field=field,
+                           application=app_row, step=step, journey=journey)
+
+
+@bp.get("/applications/<application_id>/check")
+@login_required
+def check(application_id):
+    """Check your answers: every answer by step with a change link, the documents, the fee and the declaration."""
+    app_row, service, journey = own_draft(application_id)
+    first = journey.first_unfinished()
+    if first is not None:
+        return redirect(url_for("applications.step", application_id=application_id, step_id=first.id))
+    return render_check(app_row, service, journey)
+
+
+def render_check(app_row, service, journey, errors=None, status=200):
+    """The check-your-answers page, with the problems that stop submission."""
+    documents = files.of_application(app_row["id"])
+    return render_template("applications/check.html", application=app_row, service=service, journey=journey,
+                           rows=submission.rows_by_step(journey), documents=documents, declaration=DECLARATION,
+                           missing=journey.missing_documents(documents), errors=errors or []), status
+
+
+@bp.post("/applications/<application_id>/submit")
+@login_required
+def submit(application_id):
+    """Re-check everything on the server and submit once, however often the button is pressed."""
+    app_row = access.acting(application_id)
+    if app_row["status"] != DRAFT:
+        return redirect(url_for("applications.show", application_id=application_id, submitted=1), code=303)
+    _row, service, journey = own_draft(application_id)
+    first, missing = submission.problems(journey, files.of_application(application_id))
+    if first is not None:
+        return redirect(url_for("applications.step", application_id=application_id, step_id=first.id), code=303)
+    errors = []
+    if missing:
+        errors.append((url_for("applications.documents", application_id=application_id), _("Upload the documents marked as missing.")))
+    if request.form.get("declaration") != "yes":
+        errors.append(("#declaration", _("Confirm that your answers are true and complete.")))
+    if errors:
+        return render_check(app_row, service, journey, errors=errors, status=422)
+    try:
+        submission.submit(app_row, service, current_user.email)
+    except submission.AlreadySubmitted:
+        pass
+    except submission.Incomplete as incomplete:
+        first, missing = incomplete.args
+        if first is not None:
+            return redirect(url_for("applications.step", application_id=application_id, step_id=first.id), code=303)
+        journey = drafts.journey(service, application_id)
+        errors = [(url_for("applications.documents", application_id=application_id), _("Upload the documents marked as missing."))]
+        return render_check(app_row, service, journey, errors=errors, status=422)
+    return redirect(url_for("applications.show", application_id=application_id, submitted=1), code=303)
+
+
+def replay_step(application_id, step_id):
+    """A step POST whose security token had expired: nothing is saved, but every typed answer is shown again."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    app_row, service, journey = own_draft(application_id)
+    step = _step(journey, step_id)
+    if not journey.may_visit(step):
+        return redirect(url_for("applications.show", application_id=application_id))
+    form = journey.form(step, formdata=request.form)
+    notice = _("For your security this page had expired, so nothing was saved yet. Your answers are still here: check them and send the page again.")
+    return render_step(app_row, journey, step, form, status=400, notice=notice, seen=request.form.get("_seen", ""))

@@ -1,0 +1,118 @@
+"""Submit: check, freeze the record, draw the receipt, then in ONE transaction mark submitted, store, queue the packet.
+
+The transaction also checks that the answers and files the receipt was drawn
+from are still those in the database; if a second tab changed them meanwhile,
+everything is checked and drawn again from the new state, so the record, the
+receipt, the packet and the database never disagree.
+"""
+import hashlib
+import json
+import sqlite3
+from datetime import datetime, timezone
+
+from ..db import get_db
+from ..handoff import packets
+from ..questions import TYPES
+from .. import files
+from . import drafts, receipt, references, snapshot
+
+ATTEMPTS = 5
+
+
+class AlreadySubmitted(Exception):
+    """Another request submitted this application first (double click, resent POST)."""
+
+
+class Incomplete(Exception):
+    """Steps or required documents are missing: (first unfinished step or None, missing documents)."""
+
+
+class _Changed(Exception):
+    """The draft changed between drawing the receipt and the commit."""
+
+
+def rows_by_step(journey):
+    """(step, [(question, the answer as text in the current language, or None)]) for check-your-answers."""
+    result = []
+    for s in journey.steps:
+        items = []
+        for q in journey.questions(s):
+            answer = journey.answers.get(q.id)
+            items.append((q, str(TYPES[q.type].display(answer.value, q)) if answer and answer.value is not None else None))
+        result.append((s, items))
+    return result
+
+
+def problems(journey, documents):
+    """What stops submission: the first unfinished step, and required documents without a file."""
+    return journey.first_unfinished(), journey.missing_documents(documents)
+
+
+def state(db, application_id):
+    """A digest of everything a submission is drawn from: answers, confirmed steps and files."""
+    parts = [list(r) for r in db.execute(
+        "SELECT question_id, raw, value FROM answers WHERE application_id = ? ORDER BY question_id", [application_id])]
+    parts += [["step", r[0]] for r in db.execute(
+        "SELECT step_id FROM confirmed_steps WHERE application_id = ? ORDER BY step_id", [application_id])]
+    parts += [["file", *r] for r in db.execute(
+        "SELECT id, document_id, sha512 FROM files WHERE application_id = ? AND purpose = 'attachment' ORDER BY id",
+        [application_id])]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def now():
+    """UTC now in the product's timestamp form."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def submit(application, service, account_email):
+    """Submit a complete draft; returns the reference. Raises AlreadySubmitted or Incomplete."""
+    db = get_db()
+    for _attempt in range(ATTEMPTS):
+        before = state(db, application["id"])
+        journey = drafts.journey(service, application["id"])
+        documents = files.of_application(application["id"])
+        first, missing = problems(journey, documents)
+        if first is not None or missing:
+            raise Incomplete(first, missing)
+        reference, submitted_at = references.new(), now()
+        record = snapshot.take(service=service, journey=journey, documents=documents, account_email=account_email,
+                               person_id=application["person_id"], reference=reference, submitted_at=submitted_at)
+        stored = files.write(receipt.render(record))
+        receipt_row = {"content_type": "application/pdf", **stored}
+        packet = packets.build(record, created_at=application["created_at"], receipt_row=receipt_row)
+        try:
+            with db.atomic():
+                cursor = db.execute(
+                    "UPDATE applications SET status = 'submitted', reference = ?, submitted_at = ?, "
+                    "updated_at = ? WHERE id = ? AND status = 'draft'",
+                    [reference, submitted_at, submitted_at, application["id"]])
+                if cursor.rowcount != 1:
+                    raise AlreadySubmitted()
+                if state(db, application["id"]) != before:
+                    raise _Changed()
+                files.record(application["id"], "form", None, f"receipt-{reference}.pdf", "application/pdf", stored)
+                snapshot.store(db, application["id"], record)
+                enqueue(db, application["id"], reference, packet)
+                db.execute("INSERT INTO events (application_id, account_id, kind, data) "
+                           "SELECT ?, account_id, 'submitted', ? FROM applications WHERE id = ?",
+                           [application["id"], json.dumps({"reference": reference}), application["id"]])
+            return reference
+        except _Changed:
+            files.remove(stored["storage_name"])
+            continue  # a second tab changed the draft: check and draw everything again
+        except sqlite3.IntegrityError:
+            files.remove(stored["storage_name"])
+            if db.execute("SELECT status FROM applications WHERE id = ?", [application["id"]]).fetchone()[0] != "draft":
+                raise AlreadySubmitted() from None
+            continue  # the random reference was taken: draw another
+        except BaseException:
+            files.remove(stored["storage_name"])
+            raise
+    raise RuntimeError(f"the draft kept changing during {ATTEMPTS} attempts to submit it")
+
+
+def enqueue(db, application_id, reference, packet):
+    """Put a packet on the outbox; the key makes a second one for the same submission impossible."""
+    db.execute("INSERT INTO outbox (key, application_id, reference, kind, packet) VALUES (?, ?, ?, ?, ?)",
+               [f"{reference}/submission", application_id, reference, packet["kind"], json.dumps(packet, ensure_ascii=False)])

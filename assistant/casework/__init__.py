@@ -1,0 +1,1 @@
+"""The office's side of a case: the status machine, the caseworker's commands and the applicant's notifications."""

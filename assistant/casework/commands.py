@@ -1,0 +1,155 @@
+"""The back channel of a case: status changes, messages both ways, requests, appointments, decisions.
+
+Every action is one transaction that records the message, the timeline event,
+the status and a correspondence packet (with a PDF of the item) on the outbox,
+so a document management system can file the whole case. The applicant is
+then told by e-mail that something is waiting, without any content.
+"""
+import json
+from datetime import datetime, timezone
+
+from flask import render_template, url_for
+from flask_babel import force_locale
+from weasyprint import HTML
+
+from .. import files
+from ..db import get_db
+from ..handoff import packets
+from ..mail import notify_applicant
+from .status import DRAFT, STATUS_AFTER, allowed
+
+
+class NotAllowed(ValueError):
+    """An action the case's status does not allow (a closed case takes no more messages, say)."""
+
+
+def now():
+    """UTC now in the product's timestamp form."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def by_reference(reference):
+    """The id of a submitted application with this reference, or None."""
+    row = get_db().execute("SELECT id FROM applications WHERE reference = ? AND status != ?", [reference, DRAFT]).fetchone()
+    return row["id"] if row else None
+
+
+def _event(db, application_id, account_id, kind, data=None):
+    """Add a timeline event."""
+    db.execute("INSERT INTO events (application_id, account_id, kind, data) VALUES (?, ?, ?, ?)",
+               [application_id, account_id, kind, json.dumps(data or {}, ensure_ascii=False)])
+
+
+def _set_status(db, app_row, new, actor_id):
+    """Move a case to a new status if the transition is allowed; records the event."""
+    if new == app_row["status"]:
+        return
+    if not allowed(app_row["status"], new):
+        raise NotAllowed(f"{app_row['status']} -> {new}")
+    db.execute("UPDATE applications SET status = ?, updated_at = ? WHERE id = ?", [new, now(), app_row["id"]])
+    _event(db, app_row["id"], actor_id, "status", {"from": app_row["status"], "to": new})
+    app_row["status"] = new
+
+
+def _applicant(app_row):
+    """E-mail and language of the account that acts for the application."""
+    row = get_db().execute("SELECT email, locale FROM accounts WHERE id = ?", [app_row["account_id"]]).fetchone()
+    return (row["email"], row["locale"]) if row else (None, None)
+
+
+def _notify(app_row):
+    """Tell the applicant that something is waiting in their account."""
+    email, locale = _applicant(app_row)
+    if email:
+        notify_applicant(email, locale, url_for("applications.show", application_id=app_row["id"]))
+
+
+def change_status(app_row, new, actor_id):
+    """A status change by the office."""
+    if new == app_row["status"]:
+        return
+    db = get_db()
+    with db.atomic():
+        _set_status(db, app_row, new, actor_id)
+    _notify(app_row)
+
+
+def claim(app_row, actor_id):
+    """Assign a case to a caseworker."""
+    get_db().execute("UPDATE applications SET assigned_to = ? WHERE id = ?", [actor_id, app_row["id"]])
+
+
+def post(app_row, *, sender, kind, body, actor_id, data=None, uploads=(), reply_to=None, purpose="attachment"):
+    """Record a message (or request, appointment, decision) with its files, correspondence packet and event.
+
+    `uploads` are (bytes, content type, file name) already checked; returns the message id.
+    """
+    if app_row["status"] == "closed":
+        raise NotAllowed("closed")
+    db = get_db()
+    stored = [(files.write(content), content_type, name) for content, content_type, name in uploads]
+    try:
+        with db.atomic():
+            cursor = db.execute(
+                "INSERT INTO messages (application_id, account_id, sender, kind, body, data, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [app_row["id"], actor_id, sender, kind, body, json.dumps(data or {}, ensure_ascii=False), reply_to])
+            message_id = cursor.lastrowid
+            rows = []
+            for written, content_type, name in stored:
+                file_id = files.record(app_row["id"], purpose, None, name, content_type, written)
+                db.execute("UPDATE files SET message_id = ? WHERE id = ?", [message_id, file_id])
+                rows.append(files.get(app_row["id"], file_id))
+            if sender == "applicant":
+                db.execute("UPDATE applications SET attention = 1, updated_at = ? WHERE id = ?", [now(), app_row["id"]])
+                if reply_to:
+                    db.execute("UPDATE messages SET answered_at = ? WHERE id = ? AND application_id = ? AND answered_at IS NULL",
+                               [now(), reply_to, app_row["id"]])
+                _event(db, app_row["id"], actor_id, "answer" if reply_to else "applicant_message", {"message": message_id})
+            else:
+                if kind in STATUS_AFTER and (allowed(app_row["status"], STATUS_AFTER[kind]) or STATUS_AFTER[kind] == app_row["status"]):
+                    _set_status(db, app_row, STATUS_AFTER[kind], actor_id)
+                _event(db, app_row["id"], actor_id, kind, {"message": message_id})
+            _queue_correspondence(db, app_row, message_id, rows)
+    except BaseException:
+        for written, _type, _name in stored:
+            files.remove(written["storage_name"])
+        raise
+    if sender == "office":
+        _notify(app_row)
+    return message_id
+
+
+def mark_seen(app_row):
+    """The office has read what the applicant sent."""
+    get_db().execute("UPDATE applications SET attention = 0 WHERE id = ?", [app_row["id"]])
+
+
+def messages(application_id):
+    """The conversation of a case, oldest first, each with its files."""
+    db = get_db()
+    result = []
+    for row in db.execute("SELECT * FROM messages WHERE application_id = ? ORDER BY id", [application_id]):
+        item = dict(row) | {"data": json.loads(row["data"])}
+        item["files"] = [dict(f) for f in db.execute("SELECT * FROM files WHERE message_id = ? ORDER BY rowid", [row["id"]])]
+        result.append(item)
+    return result
+
+
+def _queue_correspondence(db, app_row, message_id, rows):
+    """Render the item as a PDF (in German, for the office's files) and queue it as a correspondence packet."""
+    message = dict(db.execute("SELECT * FROM messages WHERE id = ?", [message_id]).fetchone())
+    message["data"] = json.loads(message["data"])
+    with force_locale("de"):
+        html = render_template("pdf/correspondence.html", application=app_row, message=message, files=rows)
+    pdf = HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")
+    written = files.write(pdf)
+    try:
+        file_id = files.record(app_row["id"], "report", None, f"{message['kind']}-{message_id}.pdf", "application/pdf", written)
+        rendering = files.get(app_row["id"], file_id)
+        packet = packets.correspondence(app_row, message, rows, rendering)
+        db.execute("INSERT INTO outbox (key, application_id, reference, kind, packet) VALUES (?, ?, ?, 'correspondence', ?)",
+                   [f"{app_row['reference']}/correspondence/{message_id}", app_row["id"], app_row["reference"],
+                    json.dumps(packet, ensure_ascii=False)])
+    except BaseException:
+        files.remove(written["storage_name"])
+        raise

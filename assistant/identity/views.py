@@ -1,0 +1,153 @@
+"""Register, log in, log out, and set a new password with a link from an e-mail."""
+import hashlib
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+from .. import mail
+from ..db import get_db
+from . import Account, create_account, load_account
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target):
+    """Only follow `next` to a path on this site; by default applicants go to their applications, staff to the inbox."""
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    staff = current_user.is_authenticated and current_user.role != "applicant"
+    return url_for("office.inbox") if staff else url_for("applications.dashboard")
+
+
+class LoginForm(FlaskForm):
+    """E-mail and password."""
+    class Meta:
+        csrf = False  # CSRFProtect guards every POST already
+
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address."))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+
+
+class RegisterForm(LoginForm):
+    """A new account."""
+    email = EmailField(_l("E-mail address"), validators=[
+        DataRequired(_l("Enter your e-mail address.")),
+        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$", message=_l("Enter an e-mail address like name@example.org."))])
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(_l("Enter your password.")),
+        Length(min=10, max=200, message=_l("Choose a password with at least 10 characters."))])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        EqualTo("password", message=_l("The two passwords are not the same."))])
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create an applicant account and log in."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        exists = get_db().execute("SELECT 1 FROM accounts WHERE email = ?", [form.email.data.strip()]).fetchone()
+        if exists:
+            form.email.errors.append(_("An account with this e-mail address exists already. Log in instead."))
+        else:
+            account_id = create_account(form.email.data, form.password.data, profile={"email": form.email.data.strip()})
+            login_user(load_account(account_id))
+            flash(_("Your account is ready. Add your details to your profile to have them filled in for you."))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with e-mail and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        row = get_db().execute("SELECT * FROM accounts WHERE email = ?", [form.email.data.strip()]).fetchone()
+        if row and check_password_hash(row["password_hash"], form.password.data):
+            login_user(Account(row))
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append(_("The e-mail address or the password is not correct."))
+    return render_template("accounts/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/logout")
+def logout():
+    """Log out."""
+    logout_user()
+    flash(_("You are logged out."))
+    return redirect(url_for("catalogue.index"))
+
+
+class ForgotForm(FlaskForm):
+    """The e-mail address of the account."""
+    class Meta:
+        csrf = False
+
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address."))])
+
+
+class ResetForm(FlaskForm):
+    """A new password."""
+    class Meta:
+        csrf = False
+
+    password = RegisterForm.password
+    confirm = RegisterForm.confirm
+
+
+RESET_MINUTES = 60
+
+
+def _token_hash(token):
+    """Reset tokens are stored hashed, like passwords."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot():
+    """Send a single-use link to set a new password; the answer never tells whether the address has an account."""
+    form = ForgotForm()
+    if form.validate_on_submit():
+        row = get_db().execute("SELECT id, locale FROM accounts WHERE email = ?", [form.email.data.strip()]).fetchone()
+        if row:
+            token = secrets.token_urlsafe(32)
+            get_db().execute(
+                "INSERT INTO password_resets (token_hash, account_id, expires_at) "
+                f"VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{RESET_MINUTES} minutes'))", [_token_hash(token), row["id"]])
+            with force_locale(row["locale"] or str(get_locale())):
+                mail.send(form.email.data.strip(), _("Set a new password"),
+                          _("Someone asked to set a new password for your account at %(office)s.\n\nTo choose a new password, "
+                            "open this link within %(minutes)s minutes:\n%(link)s\n\nIf it was not you, ignore this e-mail.",
+                            office=current_app.config["OFFICE_NAME"], minutes=RESET_MINUTES,
+                            link=mail.link(url_for("accounts.reset", token=token))))
+        flash(_("If an account exists for this address, we have sent it a link to set a new password."))
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    """Set a new password with a link from the e-mail: once, and only before it expires."""
+    db = get_db()
+    valid = db.execute("SELECT account_id FROM password_resets WHERE token_hash = ? AND used_at IS NULL "
+                       "AND expires_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", [_token_hash(token)]).fetchone()
+    if valid is None:
+        return render_template("errors/error.html", title=_("This link is no longer valid"),
+                               message=_("Links to set a new password work once and for one hour. Ask for a new one.")), 404
+    form = ResetForm()
+    if form.validate_on_submit():
+        with db.atomic():
+            used = db.execute("UPDATE password_resets SET used_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                              "WHERE token_hash = ? AND used_at IS NULL", [_token_hash(token)]).rowcount
+            if used:
+                db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?",
+                           [generate_password_hash(form.password.data), valid["account_id"]])
+        flash(_("Your new password is set. Log in with it."))
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form), 422 if form.errors else 200

@@ -1,0 +1,208 @@
+"""The back office: an inbox fed by the outbox, the case view, and the caseworker's actions."""
+import csv
+import io
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import access, audit, files
+from ..applications import drafts, snapshot
+from ..applications import uploads as checks
+from ..casework import commands as casework
+from ..casework.status import CASE_STATES, event_labels, labels, next_states
+from ..db import get_db
+from ..definitions import get_services
+from ..i18n import OFFICE_TIMEZONE
+from ..identity import STAFF, login_manager
+
+bp = Blueprint("office", __name__, url_prefix="/office")
+
+
+@bp.before_request
+def staff_only():
+    """Every page of the back office is for caseworkers and admins only."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in STAFF:
+        abort(403)
+
+
+def _admin_only():
+    """Audit pages are for admins."""
+    if current_user.role != "admin":
+        abort(403)
+
+
+@bp.get("/")
+def inbox():
+    """Submitted applications as the outbox holds them: filter by service and status, search reference or name."""
+    service_id, status, query = request.args.get("service", ""), request.args.get("status", ""), request.args.get("q", "").strip()
+    sql = ["SELECT a.*, json_extract(r.snapshot, '$.applicant.family_name') AS family_name, "
+           "json_extract(r.snapshot, '$.applicant.given_names') AS given_names, "
+           "json_extract(r.snapshot, '$.service.title') AS titles, s.email AS assignee "
+           "FROM records r JOIN applications a ON a.id = r.application_id LEFT JOIN accounts s ON s.id = a.assigned_to "
+           "WHERE 1"]
+    args = []
+    if service_id:
+        sql.append("AND a.service_id = ?")
+        args.append(service_id)
+    if status == "answered":
+        sql.append("AND a.attention = 1")
+    elif status:
+        sql.append("AND a.status = ?")
+        args.append(status)
+    if query:
+        compact = query.upper().replace(" ", "").replace("-", "")
+        sql.append("AND (replace(a.reference, '-', '') LIKE ? OR json_extract(r.snapshot, '$.applicant.family_name') LIKE ? "
+                   "OR json_extract(r.snapshot, '$.applicant.given_names') LIKE ?)")
+        args += [f"%{compact}%", f"%{query}%", f"%{query}%"]
+    sql.append("ORDER BY a.attention DESC, a.submitted_at DESC LIMIT 200")
+    rows = [dict(r) for r in get_db().execute(" ".join(sql), args)]
+    for row in rows:
+        row["title"] = snapshot.pick(json.loads(row.pop("titles")))
+    feedback = [dict(r) for r in get_db().execute("SELECT * FROM feedback ORDER BY id DESC LIMIT 20")]
+    return render_template("office/inbox.html", rows=rows, services=get_services(), statuses=CASE_STATES, feedback=feedback,
+                           status_names=labels("staff"), filters={"service": service_id, "status": status, "q": query})
+
+
+def _case(application_id):
+    """A submitted case, or 404."""
+    return access.handling(application_id)
+
+
+def render_case(row, errors=None, status=200):
+    """The case view: the record in German, documents, receipt, timeline, conversation and actions."""
+    return render_template(
+        "office/case.html", case=row, record=snapshot.of(row["id"]),
+        receipt=next(iter(files.of_application(row["id"], "form")), None), events=drafts.events(row["id"]),
+        messages=casework.messages(row["id"]), transitions=next_states(row["status"]),
+        status_names=labels("staff"), event_names=event_labels("staff"), errors=errors or [],
+    ), status
+
+
+@bp.get("/cases/<application_id>")
+def case(application_id):
+    """Open a case; every view is written to the audit log."""
+    row = _case(application_id)
+    audit.record(current_user.email, "view case", row, account_id=current_user.id)
+    casework.mark_seen(row)
+    return render_case(row)
+
+
+@bp.get("/cases/<application_id>/files/<file_id>")
+def file(application_id, file_id):
+    """A document, receipt or office document of a case, viewable inside the case page."""
+    row = _case(application_id)
+    stored = files.get(application_id, file_id) or abort(404)
+    audit.record(current_user.email, "open file", row, stored["filename"], account_id=current_user.id)
+    response = files.send(stored)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; frame-ancestors 'self'"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+def _done(row, anchor="actions"):
+    """Back to the case after an action."""
+    return redirect(url_for("office.case", application_id=row["id"], _anchor=anchor), code=303)
+
+
+def _act(application_id, action):
+    """Run an office action on a case; a refused one re-renders the case with its message (422)."""
+    row = _case(application_id)
+    try:
+        problems = action(row)
+    except casework.NotAllowed:
+        problems = [_("This is not possible in the case's current status.")]
+    if problems:
+        return render_case(row, errors=problems, status=422)
+    return _done(row)
+
+
+@bp.post("/cases/<application_id>/claim")
+def claim(application_id):
+    """Take a case."""
+    return _act(application_id, lambda row: casework.claim(row, current_user.id))
+
+
+@bp.post("/cases/<application_id>/status")
+def status(application_id):
+    """Change the status (only to a status the current one allows)."""
+    def action(row):
+        new = request.form.get("status", "")
+        if new not in CASE_STATES:
+            return [_("Choose a status.")]
+        casework.change_status(row, new, current_user.id)
+        audit.record(current_user.email, f"status {new}", row, account_id=current_user.id)
+    return _act(application_id, action)
+
+
+@bp.post("/cases/<application_id>/messages")
+@checks.accepts_uploads(20)
+def message(application_id):
+    """Write to the applicant: a message, a request with a due date, an appointment, or the decision."""
+    def action(row):
+        kind = request.form.get("kind", "message")
+        body = request.form.get("body", "").strip()[:20000]
+        data, uploads, problems = {}, [], []
+        if kind == "request":
+            data["documents"] = [line.strip() for line in request.form.get("documents", "").splitlines() if line.strip()][:20]
+            due = request.form.get("due_date", "")
+            try:
+                data["due_date"] = datetime.strptime(due, "%Y-%m-%d").date().isoformat()
+            except ValueError:
+                problems.append(_("Enter the date by which the applicant should answer."))
+            if not body and not data["documents"]:
+                problems.append(_("Write what you need, or list the documents."))
+        elif kind == "appointment":
+            try:
+                local = datetime.strptime(f"{request.form.get('date', '')} {request.form.get('time', '')}", "%Y-%m-%d %H:%M")
+                data["starts_at"] = local.replace(tzinfo=OFFICE_TIMEZONE).astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            except ValueError:
+                problems.append(_("Enter the date and time of the appointment."))
+            data["place"] = request.form.get("place", "").strip()[:300]
+            data["bring"] = request.form.get("bring", "").strip()[:2000]
+            if not data["place"]:
+                problems.append(_("Enter where the appointment takes place."))
+        elif kind == "decision":
+            upload = request.files.get("file")
+            try:
+                content, content_type, name = checks.prepare(checks.read_upload(upload), upload.filename) if upload else (None, None, None)
+            except checks.Refused:
+                content_type = None
+            if content_type != "application/pdf":
+                problems.append(_("Attach the decision as a PDF file."))
+            else:
+                uploads.append((content, content_type, name))
+        elif kind != "message" or not body:
+            problems.append(_("Write a message."))
+        if problems:
+            return problems
+        casework.post(row, sender="office", kind=kind, body=body, data=data, uploads=uploads, actor_id=current_user.id,
+                      purpose="report")
+        audit.record(current_user.email, f"send {kind}", row, account_id=current_user.id)
+    return _act(application_id, action)
+
+
+@bp.get("/audit")
+def audit_log():
+    """The audit log for admins."""
+    _admin_only()
+    return render_template("office/audit.html", entries=audit.entries(limit=500))
+
+
+@bp.get("/audit.csv")
+def audit_export():
+    """The whole audit log as CSV."""
+    _admin_only()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "created_at", "actor", "action", "reference", "details"])
+    for e in reversed(audit.entries()):
+        writer.writerow([e["id"], e["created_at"], e["actor"], e["action"], e["reference"] or "", e["details"]])
+    audit.record(current_user.email, "export audit log", account_id=current_user.id)
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=audit-log.csv"})

@@ -1,0 +1,1 @@
+"""Public pages: the service catalogue, the language switch, the accessibility statement and Leichte Sprache."""

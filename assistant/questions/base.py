@@ -1,0 +1,40 @@
+"""What every question type does: read, check, store canonically, show, and be a WTForms field."""
+from flask_babel import lazy_gettext as _
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+MAX_TEXT = 200
+MAX_LONGTEXT = 4000
+
+
+class QuestionType:
+    """A plain one-line text answer; the other types refine it."""
+    field_class = StringField
+    max_length = MAX_TEXT
+
+    def blank(self, raw):
+        """Whether nothing was answered."""
+        return not (raw or "").strip()
+
+    def parse(self, raw, q):
+        """Turn the typed answer into its canonical value, or raise ValidationError."""
+        text = " ".join(raw.split())
+        if len(text) > self.max_length:
+            raise ValidationError(_("Your answer is too long: at most %(max)s characters.", max=self.max_length))
+        return text
+
+    def display(self, value, q):
+        """The canonical value as the user reads it, in the user's language."""
+        return value
+
+    def to_raw(self, value):
+        """The canonical value as it stands in the input (for prefill)."""
+        return value
+
+    def formdata(self, q, raw):
+        """The (name, value) pairs a browser would send for this raw answer."""
+        return [(q.id, raw)] if raw is not None else []
+
+    def field(self, q, validators):
+        """The WTForms field for this question."""
+        return self.field_class(q.label, validators=validators)

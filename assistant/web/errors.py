@@ -1,0 +1,31 @@
+"""Clear pages in the user's language for what goes wrong."""
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+
+def init_app(app):
+    """Register the error pages."""
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template("errors/error.html", title=_("What you sent is too large"),
+                               message=_("The page could not be saved because it is too large. Shorten long answers and try again.")), 413
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return render_template("errors/error.html", title=_("Something was wrong with the request"),
+                               message=_("Go back and try again.")), 400
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        """An expired or missing security token: on a step, show what was typed again so nothing is lost."""
+        if request.endpoint == "applications.step":
+            from ..applications.steps import replay_step
+            return replay_step(request.view_args["application_id"], request.view_args["step_id"])
+        return render_template("errors/error.html", title=_("This page has expired"),
+                               message=_("For your security, the page could not be sent. Go back, reload the page and try again.")), 400
