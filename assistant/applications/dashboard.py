@@ -23,7 +23,7 @@ def dashboard():
         items.append({"row": row, "title": service.title, "done": done, "total": len(journey.steps)})
     submitted = []
     for row in drafts.of_account(current_user.id, drafts=False):
-        record = snapshot.of(row["id"])
+        record = snapshot.of_case(row)
         submitted.append({"row": row, "title": snapshot.pick(record["service"]["title"]) if record else row["service_id"]})
     return render_template("applications/dashboard.html", items=items, submitted=submitted, status_names=labels("applicant"))
 

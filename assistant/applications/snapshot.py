@@ -10,10 +10,13 @@ import json
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
+from .. import files
+from ..casework.status import DRAFT
 from ..db import get_db
 from ..i18n import available_locales, translate
 from ..people.profile import APPLICANT_KEYS
 from ..questions import LTR_TYPES, TYPES
+from . import drafts
 
 FORMAT = 1
 DECLARATION = _l("I declare that my answers are true and complete. I know that false information can lead to the refusal "
@@ -82,6 +85,45 @@ def of(application_id, db=None):
     """The record of a submitted application, or None for a draft."""
     row = (db or get_db()).execute("SELECT snapshot FROM records WHERE application_id = ?", [application_id]).fetchone()
     return json.loads(row["snapshot"]) if row else None
+
+
+def of_case(row):
+    """The record of a submitted application; one submitted before records existed is frozen on first read."""
+    record = of(row["id"])
+    if record is not None or row["status"] == DRAFT:
+        return record
+    db = get_db()
+    service = drafts.definition(row)
+    email = db.execute("SELECT email FROM accounts WHERE id = ?", [row["account_id"]]).fetchone()
+    with force_locale("de"):
+        if service is not None:
+            record = take(service=service, journey=drafts.journey(service, row["id"]), person_id=row["person_id"],
+                          documents=[f for f in files.of_application(row["id"]) if not f["message_id"]],
+                          account_email=email[0] if email else None, reference=row["reference"],
+                          submitted_at=row["submitted_at"])
+        else:
+            record = _from_packet(db, row)
+    record["reconstructed"] = True  # not drawn at submit: rebuilt from the data kept at the time
+    db.execute("INSERT OR IGNORE INTO records (application_id, snapshot) VALUES (?, ?)",
+               [row["id"], json.dumps(record, ensure_ascii=False)])
+    return of(row["id"])
+
+
+def _from_packet(db, row):
+    """A record from the queued packet alone, for a case whose service file is gone."""
+    packet = json.loads(db.execute("SELECT packet FROM outbox WHERE application_id = ? AND kind = 'submission'",
+                                   [row["id"]]).fetchone()["packet"])
+    questions = [{"id": k, "type": "text", "prefill": None, "ltr": False, "label": {"de": k}, "value": v,
+                  "shown": {"de": v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}}
+                 for k, v in packet["data"]["answers"].items()]
+    return {"format": FORMAT, "reference": row["reference"], "submitted_at": row["submitted_at"], "language": "de",
+            "service": {**packet["service"], "hash": None, "title": {"de": packet["service"]["title"]}},
+            "steps": [{"id": "answers", "title": {"de": "Angaben"}, "questions": questions}],
+            "answers": packet["data"]["answers"],
+            "documents": [{"file_id": None, "document_id": d.get("document_id"),
+                           "label": {"de": d["label"]} if d.get("label") else None} | {k: d[k] for k in
+                          ("filename", "content_type", "size", "sha256", "sha512")} for d in packet["documents"]],
+            "fee": {}, "declaration": {"text": {}, "confirmed": True}, "applicant": packet["applicant"]}
 
 
 def pick(texts, lang=None):

@@ -77,7 +77,7 @@ def _case(application_id):
 def render_case(row, errors=None, status=200):
     """The case view: the record in German, documents, receipt, timeline, conversation and actions."""
     return render_template(
-        "office/case.html", case=row, record=snapshot.of(row["id"]),
+        "office/case.html", case=row, record=snapshot.of_case(row),
         receipt=next(iter(files.of_application(row["id"], "form")), None), events=drafts.events(row["id"]),
         messages=casework.messages(row["id"]), transitions=next_states(row["status"]),
         status_names=labels("staff"), event_names=event_labels("staff"), errors=errors or [],
