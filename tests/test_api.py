@@ -2,20 +2,23 @@
 import hashlib
 import io
 import json
+import re
 import sqlite3
 from collections import Counter
 from contextlib import closing
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+import jsonschema
 import pytest
 import schemathesis
+import yaml
 from babel.messages.pofile import read_po
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 from PIL import Image
 
 from assistant.handoff import packets
-from assistant.casework.status import event_labels
+from assistant.casework.status import CASE_STATES, event_labels
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
@@ -415,17 +418,18 @@ def test_refusals_are_json_with_the_right_status(app, submitted, db_path):
 
 
 def test_the_openapi_document_names_every_route_of_the_api(app):
+    """Every route under /api/v1 is an operation of the document and every operation a route, so neither drifts."""
     document = app.test_client().get("/api/v1/openapi.json").json
     assert document["openapi"] == "3.1.0"
     assert document["components"]["securitySchemes"]["bearer"] == {
         "type": "http", "scheme": "bearer", "description": document["components"]["securitySchemes"]["bearer"]["description"]}
-    documented = {(method.upper(), "/api/v1" + path.replace("{", "<").replace("}", ">"))
-                  for path, item in document["paths"].items() for method in item}
-    routes = set()
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("api."):
-            path = rule.rule.replace("<int:", "<")
-            routes |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    prefix = document["servers"][0]["url"]
+    assert prefix == "/api/v1"
+    documented = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+    routes = {(method, re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix(prefix)))
+              for rule in app.url_map.iter_rules() if rule.rule.startswith(prefix + "/")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert ("GET", "/packets/{packet_id}/files/{filename}") in routes
     assert documented == routes
     for path, item in document["paths"].items():
         for method, operation in item.items():
@@ -436,6 +440,41 @@ def test_the_openapi_document_names_every_route_of_the_api(app):
                     assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
             if path != "/openapi.json":
                 assert "401" in operation["responses"] and "security" not in operation
+
+
+def openapi_file():
+    """The document as written in assistant/api/openapi.yaml, not as the app serves it."""
+    return yaml.safe_load((ROOT / "assistant/api/openapi.yaml").read_text(encoding="utf-8"))
+
+
+def test_the_app_serves_the_openapi_file_as_it_is(app):
+    """The file is the contract: nothing is added or changed on the way to /api/v1/openapi.json."""
+    assert app.test_client().get("/api/v1/openapi.json").json == openapi_file()
+
+
+def test_the_status_enums_in_the_openapi_file_equal_the_status_machine():
+    """The file lists the states for readers; the status machine decides them."""
+    schemas = openapi_file()["components"]["schemas"]
+    enums = {name: schema["properties"]["status"]["enum"] for name, schema in schemas.items()
+             if "enum" in schema.get("properties", {}).get("status", {})}
+    assert {"Case", "StatusRequest", "StatusResponse", "Created"} <= set(enums)
+    assert all(enum == CASE_STATES for enum in enums.values()), enums
+
+
+@pytest.mark.parametrize("schema, field, limit, blank", [
+    ("MessageRequest", "body", 20000, False), ("DocumentRequest", "body", 20000, True),
+    ("DocumentRequest", "documents", 300, False), ("AppointmentRequest", "place", 300, False),
+    ("AppointmentRequest", "bring", 2000, True), ("AppointmentRequest", "body", 20000, True),
+    ("DecisionForm", "body", 20000, True)])
+def test_text_fields_of_the_openapi_file_keep_their_limits_and_refuse_control_characters(schema, field, limit, blank):
+    """What the validators built from the file let through: tab and line breaks yes, other control characters no."""
+    text = openapi_file()["components"]["schemas"][schema]["properties"][field]
+    text = text.get("items", text)
+    valid = jsonschema.Draft202012Validator(text).is_valid
+    assert text["maxLength"] == limit
+    assert valid("Zimmer 1\tErdgeschoss\r\nÖffnungszeiten\n") and valid("x" * limit) and not valid("x" * (limit + 1))
+    assert not any(valid(f"a{chr(c)}b") for c in [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f])
+    assert valid(" \t\n") == blank and valid("") == blank
 
 
 # --- schemathesis ------------------------------------------------------------------------------------------

@@ -4,17 +4,19 @@ A specialist system leases packets from the outbox (submissions and the
 correspondence of every case), fetches their files, acknowledges them, reads a
 case with its conversation and talks back: status changes, messages, requests
 for documents, appointments and the decision. docs/api.md is the guide; the
-OpenAPI document below is the contract, and request bodies are checked against
-the very schemas it publishes.
+OpenAPI document openapi.yaml next to this module is the contract, and request
+bodies are checked against the very schemas it publishes.
 """
 import hashlib
 import json
 import re
 import secrets
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import click
 import jsonschema
+import yaml
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request
 from flask.cli import AppGroup
 from werkzeug.exceptions import HTTPException
@@ -24,7 +26,6 @@ from .. import access, audit, files
 from ..applications import drafts, references, snapshot
 from ..applications import uploads as checks
 from ..casework import commands as casework
-from ..casework.status import CASE_STATES
 from ..db import connect, get_db
 from ..handoff import outbox
 from ..handoff.packets import canonical_json, packet_files
@@ -34,316 +35,15 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 tokens_cli = AppGroup("api-tokens", help="Tokens of the specialist system for /api/v1.")
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer; a larger id in a URL is simply not found
-TEXT_LIMITS = {"body": 20000, "place": 300, "bring": 2000, "document": 300}
-
-# Text fields: no control characters except tab and line breaks. "Not blank" adds one visible character.
-_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-TEXT_PATTERN = f"^[^{_CONTROL}]*$"
-NONBLANK_PATTERN = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
-DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 RFC3339 = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$")
 LATEST_APPOINTMENT = datetime(2100, 1, 1, tzinfo=timezone.utc)
 
-
-# --- The OpenAPI document ---------------------------------------------------------------------------------
-
-def _text(limit, blank=True, description=None):
-    """A JSON Schema for a text field."""
-    schema = {"type": "string", "maxLength": limit, "pattern": TEXT_PATTERN if blank else NONBLANK_PATTERN}
-    return schema | ({"description": description} if description else {})
-
-
-def _ref(name):
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-NULLABLE_STRING = {"type": ["string", "null"]}
-TIMESTAMP = {"type": "string", "description": "UTC, ISO 8601 with Z, e.g. 2031-05-06T07:30:00.000Z"}
-SHA256 = {"type": "string", "pattern": "^[a-f0-9]{64}$"}
-
-SCHEMAS = {
-    "Error": {
-        "type": "object", "required": ["error"], "additionalProperties": False,
-        "properties": {"error": {"type": "string", "description": "what went wrong, in English"}},
-    },
-    "LeaseRequest": {
-        "type": "object", "additionalProperties": False,
-        "properties": {
-            "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10,
-                      "description": "how many packets at most"},
-            "lease_seconds": {"type": "integer", "minimum": 10, "maximum": 3600, "default": 300,
-                              "description": "how long the packets are reserved for this token"},
-        },
-    },
-    "PacketDocument": {
-        "type": "object", "required": ["format", "version", "kind", "reference"],
-        "description": "The packet as docs/packet.md describes it; its JSON Schema is "
-                       "assistant/schemas/packet-1.schema.json (kind submission or correspondence).",
-        "properties": {
-            "format": {"const": "front-desk-packet"}, "version": {"const": "1.0"},
-            "kind": {"enum": ["submission", "correspondence"]}, "reference": {"type": "string"},
-        },
-    },
-    "LeasedPacket": {
-        "type": "object", "additionalProperties": False,
-        "required": ["id", "key", "kind", "reference", "attempts", "lease_until", "packet"],
-        "properties": {
-            "id": {"type": "integer"},
-            "key": {"type": "string", "description": "unique: <reference>/submission or <reference>/correspondence/<message id>"},
-            "kind": {"enum": ["submission", "correspondence"]},
-            "reference": {"type": "string"},
-            "attempts": {"type": "integer", "description": "how often the packet has been leased, this lease included"},
-            "lease_until": TIMESTAMP,
-            "packet": _ref("PacketDocument"),
-        },
-    },
-    "LeaseResponse": {
-        "type": "object", "required": ["packets"], "additionalProperties": False,
-        "properties": {"packets": {"type": "array", "items": _ref("LeasedPacket")}},
-    },
-    "Packet": {
-        "type": "object", "additionalProperties": False,
-        "required": ["id", "key", "kind", "reference", "state", "attempts", "packet"],
-        "properties": {
-            "id": {"type": "integer"}, "key": {"type": "string"},
-            "kind": {"enum": ["submission", "correspondence"]}, "reference": {"type": "string"},
-            "state": {"enum": ["queued", "leased", "delivered"]}, "attempts": {"type": "integer"},
-            "packet": _ref("PacketDocument"),
-        },
-    },
-    "Acknowledged": {
-        "type": "object", "required": ["id", "state"], "additionalProperties": False,
-        "properties": {"id": {"type": "integer"}, "state": {"const": "delivered"}},
-    },
-    "CaseFile": {
-        "type": "object", "required": ["id", "filename", "content_type", "size", "sha256"], "additionalProperties": False,
-        "properties": {
-            "id": {"type": "string", "description": "for GET /cases/{reference}/files/{file_id}"},
-            "filename": {"type": "string"}, "content_type": {"enum": ["image/jpeg", "application/pdf"]},
-            "size": {"type": "integer"}, "sha256": SHA256,
-        },
-    },
-    "Message": {
-        "type": "object", "additionalProperties": False,
-        "required": ["id", "sender", "kind", "body", "data", "reply_to", "answered_at", "created_at", "files"],
-        "properties": {
-            "id": {"type": "integer"},
-            "sender": {"enum": ["office", "applicant"]},
-            "kind": {"enum": ["message", "request", "appointment", "decision"]},
-            "body": {"type": "string"},
-            "data": {
-                "type": "object", "description": "request: documents, due_date; appointment: starts_at (UTC), place, bring",
-                "properties": {
-                    "documents": {"type": "array", "items": {"type": "string"}},
-                    "due_date": {"type": "string"}, "starts_at": {"type": "string"},
-                    "place": {"type": "string"}, "bring": {"type": "string"},
-                },
-            },
-            "reply_to": {"type": ["integer", "null"], "description": "the request an applicant's message answers"},
-            "answered_at": NULLABLE_STRING | {"description": "when the applicant answered this request"},
-            "created_at": TIMESTAMP,
-            "files": {"type": "array", "items": _ref("CaseFile")},
-        },
-    },
-    "Case": {
-        "type": "object", "additionalProperties": False,
-        "required": ["reference", "service_id", "status", "submitted_at", "record", "messages", "events"],
-        "properties": {
-            "reference": {"type": "string"}, "service_id": {"type": "string"},
-            "status": {"enum": CASE_STATES},
-            "submitted_at": NULLABLE_STRING,
-            "record": {"type": "object", "description": "the application exactly as the applicant confirmed it, frozen at "
-                                                         "submit (questions as shown, answers, documents with hashes, fee)"},
-            "messages": {"type": "array", "items": _ref("Message")},
-            "events": {"type": "array", "items": {
-                "type": "object", "required": ["kind", "created_at"], "additionalProperties": False,
-                "properties": {"kind": {"type": "string"}, "created_at": TIMESTAMP}}},
-        },
-    },
-    "StatusRequest": {
-        "type": "object", "required": ["status"], "additionalProperties": False,
-        "properties": {"status": {"enum": CASE_STATES}},
-    },
-    "StatusResponse": {
-        "type": "object", "required": ["reference", "status"], "additionalProperties": False,
-        "properties": {"reference": {"type": "string"}, "status": {"enum": CASE_STATES}},
-    },
-    "MessageRequest": {
-        "type": "object", "required": ["body"], "additionalProperties": False,
-        "properties": {"body": _text(TEXT_LIMITS["body"], blank=False)},
-    },
-    "DocumentRequest": {
-        "type": "object", "required": ["due_date"], "additionalProperties": False,
-        "properties": {
-            "body": _text(TEXT_LIMITS["body"], description="what the office needs"),
-            "documents": {"type": "array", "maxItems": 20,
-                          "items": _text(TEXT_LIMITS["document"], blank=False), "description": "the documents asked for"},
-            "due_date": {"type": "string", "format": "date", "pattern": DATE_PATTERN,
-                         "description": "the day by which the applicant should answer; today or later (Europe/Berlin)"},
-        },
-        "anyOf": [
-            {"required": ["body"], "properties": {"body": {"pattern": NONBLANK_PATTERN}}},
-            {"required": ["documents"], "properties": {"documents": {"minItems": 1}}},
-        ],
-    },
-    "AppointmentRequest": {
-        "type": "object", "required": ["starts_at", "place"], "additionalProperties": False,
-        "properties": {
-            "starts_at": {"type": "string", "format": "date-time",
-                          "description": "RFC 3339 with an offset; in the future and before 2100; stored in UTC"},
-            "place": _text(TEXT_LIMITS["place"], blank=False),
-            "bring": _text(TEXT_LIMITS["bring"], description="what to bring"),
-            "body": _text(TEXT_LIMITS["body"]),
-        },
-    },
-    "DecisionForm": {
-        "type": "object", "required": ["file"],
-        "properties": {
-            "file": {"type": "string", "format": "binary",
-                     "description": "the decision as a PDF file part (with a filename, as curl -F file=@x.pdf sends it)"},
-            "body": _text(TEXT_LIMITS["body"]),
-        },
-    },
-    "Created": {
-        "type": "object", "required": ["id", "status"], "additionalProperties": False,
-        "properties": {"id": {"type": "integer", "description": "the message id"},
-                       "status": {"enum": CASE_STATES, "description": "the case's status afterwards"}},
-    },
-}
-
-ERROR_TEXT = {
-    400: "The body is not a JSON object (or not valid UTF-8 text).",
-    401: "Missing, unknown or revoked token.",
-    404: "No such packet, case, file or path.",
-    409: "The case's status does not allow this (or the case is closed).",
-    413: "The request is too large.",
-    422: "The body does not match the schema, or a value is impossible (a date in the past, a file that is no PDF).",
-}
-
-
-def _json_content(schema):
-    return {"application/json": {"schema": schema}}
-
-
-def _responses(ok_status, ok_description, ok_content, *errors):
-    responses = {str(ok_status): {"description": ok_description, "content": ok_content}}
-    for code in errors:
-        responses[str(code)] = {"description": ERROR_TEXT[code], "content": _json_content(_ref("Error"))}
-        if code == 401:
-            responses["401"]["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer"}}
-    return responses
-
-
-def _param(name, schema, description):
-    return {"name": name, "in": "path", "required": True, "schema": schema, "description": description}
-
-
-def _json_body(name, required=True):
-    return {"required": required, "content": _json_content(_ref(name))}
-
-
-PACKET_ID = _param("packet_id", {"type": "integer", "minimum": 1}, "the packet's id (from a lease)")
-REFERENCE = _param("reference", {"type": "string", "minLength": 1, "pattern": "^[^/]+$"},
-                   "the reference number, K7M4-Q9TX-C (any case, hyphens optional)")
-FILE_ID = _param("file_id", {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}, "a file id from the case")
-FILENAME = _param("filename", {"type": "string", "minLength": 1, "pattern": "^[^/]+$"},
-                  "a filename the packet names (documents, receipt.pdf or correspondence.pdf), or data.json of a submission")
-BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
-CASE_WRITE_ERRORS = (400, 401, 404, 409, 413, 422)
-
-OPENAPI = {
-    "openapi": "3.1.0",
-    "info": {
-        "title": "Front desk API for specialist systems",
-        "version": "1.0.0",
-        "description": "Lease packets (submissions and correspondence), fetch their files, acknowledge them, "
-                       "read cases and answer applicants. See docs/api.md.",
-    },
-    "servers": [{"url": "/api/v1"}],
-    "security": [{"bearer": []}],
-    "paths": {
-        "/openapi.json": {"get": {
-            "operationId": "getOpenApi", "summary": "This document", "security": [],
-            "responses": {"200": {"description": "OpenAPI 3.1", "content": _json_content({"type": "object"})}},
-        }},
-        "/packets/lease": {"post": {
-            "operationId": "leasePackets", "summary": "Lease queued packets (and packets whose lease expired)",
-            "requestBody": _json_body("LeaseRequest", required=False),
-            "responses": _responses(200, "The leased packets, oldest first; empty when nothing waits",
-                                    _json_content(_ref("LeaseResponse")), 400, 401, 413, 422),
-        }},
-        "/packets/{packet_id}": {"get": {
-            "operationId": "getPacket", "summary": "A packet and its delivery state", "parameters": [PACKET_ID],
-            "responses": _responses(200, "The packet", _json_content(_ref("Packet")), 401, 404),
-        }},
-        "/packets/{packet_id}/files/{filename}": {"get": {
-            "operationId": "getPacketFile", "summary": "A file the packet names, byte for byte",
-            "parameters": [PACKET_ID, FILENAME],
-            "responses": _responses(200, "The file; its sha256/sha512 are in the packet", {
-                "application/pdf": {"schema": BINARY}, "image/jpeg": {"schema": BINARY},
-                "application/json": {"schema": {"type": "object", "description": "data.json: the canonical data"}},
-            }, 401, 404),
-        }},
-        "/packets/{packet_id}/ack": {"post": {
-            "operationId": "acknowledgePacket", "summary": "Mark a packet delivered (idempotent)",
-            "parameters": [PACKET_ID],
-            "responses": _responses(200, "Delivered (also when it already was)", _json_content(_ref("Acknowledged")),
-                                    401, 404),
-        }},
-        "/cases/{reference}": {"get": {
-            "operationId": "getCase", "summary": "A case: status, conversation and timeline", "parameters": [REFERENCE],
-            "responses": _responses(200, "The case", _json_content(_ref("Case")), 401, 404),
-        }},
-        "/cases/{reference}/files/{file_id}": {"get": {
-            "operationId": "getCaseFile", "summary": "Any file of the case (documents, receipt, answers, office documents)",
-            "parameters": [REFERENCE, FILE_ID],
-            "responses": _responses(200, "The file", {"application/pdf": {"schema": BINARY},
-                                                      "image/jpeg": {"schema": BINARY}}, 401, 404),
-        }},
-        "/cases/{reference}/status": {"post": {
-            "operationId": "setCaseStatus", "summary": "Change the status (only as the current status allows)",
-            "parameters": [REFERENCE], "requestBody": _json_body("StatusRequest"),
-            "responses": _responses(200, "The new status (unchanged when it was already this one)",
-                                    _json_content(_ref("StatusResponse")), *CASE_WRITE_ERRORS),
-        }},
-        "/cases/{reference}/messages": {"post": {
-            "operationId": "postCaseMessage", "summary": "Write to the applicant", "parameters": [REFERENCE],
-            "requestBody": _json_body("MessageRequest"),
-            "responses": _responses(201, "Sent; the applicant is notified by e-mail",
-                                    _json_content(_ref("Created")), *CASE_WRITE_ERRORS),
-        }},
-        "/cases/{reference}/requests": {"post": {
-            "operationId": "postCaseRequest", "summary": "Ask for information or documents by a date "
-                                                         "(the case becomes waiting where its status allows)",
-            "parameters": [REFERENCE], "requestBody": _json_body("DocumentRequest"),
-            "responses": _responses(201, "Sent; the applicant is notified by e-mail",
-                                    _json_content(_ref("Created")), *CASE_WRITE_ERRORS),
-        }},
-        "/cases/{reference}/appointments": {"post": {
-            "operationId": "postCaseAppointment", "summary": "Invite to an appointment", "parameters": [REFERENCE],
-            "requestBody": _json_body("AppointmentRequest"),
-            "responses": _responses(201, "Sent; the applicant is notified by e-mail and can add it to a calendar",
-                                    _json_content(_ref("Created")), *CASE_WRITE_ERRORS),
-        }},
-        "/cases/{reference}/decision": {"post": {
-            "operationId": "postCaseDecision", "summary": "Send the decision as a PDF "
-                                                          "(the case becomes decided where its status allows)",
-            "parameters": [REFERENCE],
-            "requestBody": {"required": True, "content": {"multipart/form-data": {
-                "schema": _ref("DecisionForm"), "encoding": {"file": {"contentType": "application/pdf"}}}}},
-            "responses": _responses(201, "Sent; the applicant is notified by e-mail and downloads it from the page",
-                                    _json_content(_ref("Created")), 401, 404, 409, 413, 422),
-        }},
-    },
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                       "description": "A token from `flask --app wsgi api-tokens create NAME`"}},
-        "schemas": SCHEMAS,
-    },
-}
-
+# The contract, written out in openapi.yaml; request bodies are checked against the very schemas it publishes.
+OPENAPI = yaml.safe_load(Path(__file__).with_name("openapi.yaml").read_text(encoding="utf-8"))
+SCHEMAS = OPENAPI["components"]["schemas"]
 VALIDATORS = {name: jsonschema.Draft202012Validator(SCHEMAS[name], format_checker=jsonschema.FormatChecker())
               for name in ("LeaseRequest", "StatusRequest", "MessageRequest", "DocumentRequest", "AppointmentRequest")}
+DECISION_BODY = jsonschema.Draft202012Validator(SCHEMAS["DecisionForm"]["properties"]["body"])
 
 
 # --- Tokens, errors and request bodies --------------------------------------------------------------------
@@ -644,8 +344,8 @@ def decision(reference):
     """The decision as a PDF (multipart/form-data: `file`, optional `body`)."""
     row = _case(reference)
     text = request.form.get("body", "")
-    if len(text) > TEXT_LIMITS["body"] or not re.match(TEXT_PATTERN, text):
-        _invalid(f"body: at most {TEXT_LIMITS['body']} characters, no control characters.")
+    if not DECISION_BODY.is_valid(text):
+        _invalid(f"body: at most {DECISION_BODY.schema['maxLength']} characters, no control characters.")
     upload = request.files.get("file")
     if upload is None:
         if "file" in request.form:
