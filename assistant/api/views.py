@@ -256,7 +256,7 @@ def case(reference):
     row = _case(reference)
     audit.record(_actor(), "read case", row)
     return jsonify(reference=row["reference"], service_id=row["service_id"], status=row["status"],
-                   submitted_at=row["submitted_at"], record=snapshot.of(row["id"]), messages=[_message(m) for m in casework.messages(row["id"])],
+                   submitted_at=row["submitted_at"], record=snapshot.of_case(row), messages=[_message(m) for m in casework.messages(row["id"])],
                    events=[{"kind": e["kind"], "created_at": e["created_at"]} for e in drafts.events(row["id"])])
 
 
