@@ -83,3 +83,47 @@ def test_catalogue_lists_both_services_with_what_to_have_ready(client, app):
     page = soup(client.get("/services/declaration-of-commitment"))
     assert "29,00" in page.text or "29.00" in page.text
     assert "§ 47" in page.text
+
+
+def test_no_module_of_the_package_imports_one_that_imports_it_back():
+    import ast
+    from pathlib import Path
+    modules = {".".join(p.with_suffix("").parts).removesuffix(".__init__"): p for p in Path("assistant").rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package.split(".")[:len(package.split(".")) - node.level + 1] + ([node.module] if node.module else [])
+                for alias in node.names:
+                    target = ".".join(base + [alias.name])
+                    target = target if target in modules else ".".join(base)
+                    if target in modules and target not in (name, "assistant"):
+                        graph.setdefault(name, set()).add(target)
+
+    def reaches(start, goal, seen):
+        return any(t == goal or (t not in seen and not seen.add(t) and reaches(t, goal, seen)) for t in graph.get(start, ()))
+    cycles = [name for name in graph if reaches(name, name, set())]
+    assert cycles == []
+
+
+def test_migrating_a_database_from_before_records_keeps_every_row(tmp_path):
+    path = str(tmp_path / "old.sqlite")
+    db = connect(path)
+    migrations.apply(db, stop_before="0006_records_and_versions")
+    db.execute("INSERT INTO accounts (id, email, password_hash) VALUES (1, 'a@example.org', 'x')")
+    db.execute("INSERT INTO persons (id, account_id, is_self) VALUES (1, 1, 1)")
+    db.execute("INSERT INTO applications (id, person_id, account_id, service_id, service_version, status, reference) "
+               "VALUES ('app', 1, 1, 'declaration-of-commitment', 1, 'submitted', 'K7M4-Q9TX-C')")
+    db.execute("""INSERT INTO answers (application_id, question_id, raw) VALUES ('app', 'family_name', '"Haddad"')""")
+    db.execute("INSERT INTO events (application_id, account_id, kind) VALUES ('app', 1, 'created')")
+    migrations.apply(db)
+    assert [tuple(r) for r in db.execute("SELECT id, person_id, account_id, status, reference FROM applications")] == \
+        [("app", 1, 1, "submitted", "K7M4-Q9TX-C")]
+    assert db.execute("SELECT count(*) FROM answers").fetchone()[0] == db.execute("SELECT count(*) FROM events").fetchone()[0] == 1
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1 and not db.execute("PRAGMA foreign_key_check").fetchall()
+    db.execute("DELETE FROM accounts WHERE id = 1")           # an account goes; the person and the application stay
+    assert db.execute("SELECT account_id FROM persons").fetchone()[0] is None
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("DELETE FROM persons WHERE id = 1")         # a person with applications is never deleted with them
+    db.close()
