@@ -10,6 +10,7 @@ from . import db, definitions, demo, i18n, questions, web
 from .api import views as api
 from .applications import dashboard, documents, page, snapshot, steps, uploads  # noqa: F401 (their views join the blueprint)
 from .applications.web import bp as applications_bp
+from .casework.status import takes_messages
 from .config import ROOT, ensure_secret_key, from_environment
 from .handoff import cli as outbox_cli
 from .identity import cli as users_cli, login_manager, views as identity
@@ -49,6 +50,7 @@ def create_app(config=None):
     app.cli.add_command(users_cli.users_cli)
     for bp in (catalogue.bp, identity.bp, people.bp, applications_bp, office.bp, api.bp, statement.bp):
         app.register_blueprint(bp)
+    app.add_template_global(takes_messages)
     app.add_template_filter(snapshot.pick, "pick")
     app.add_template_filter(snapshot.applicant_name, "applicant_name")
     return app

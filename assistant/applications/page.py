@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from .. import access, files
 from ..casework import commands as casework
-from ..casework.status import DRAFT, event_labels, labels
+from ..casework.status import DRAFT, event_labels, labels, takes_messages
 from . import drafts, snapshot, uploads as checks
 from .web import bp
 
@@ -60,7 +60,7 @@ def write(application_id):
             problems.append(f"{upload.filename}: {checks.refusal_message(refused)}")
     if not body and not uploads and not problems:
         problems.append(_("Write a message or add a document."))
-    if row["status"] == "closed":
+    if not takes_messages(row["status"]):
         problems.append(_("This case is closed. For something new, please start a new application."))
     if problems:
         return render_show(row, errors=problems, status=422)

@@ -10,6 +10,7 @@ import json
 import sqlite3
 from datetime import datetime, timezone
 
+from ..casework.status import DRAFT, SUBMITTED
 from ..db import get_db
 from ..handoff import packets
 from ..questions import TYPES
@@ -84,9 +85,8 @@ def submit(application, service, account_email):
         try:
             with db.atomic():
                 cursor = db.execute(
-                    "UPDATE applications SET status = 'submitted', reference = ?, submitted_at = ?, "
-                    "updated_at = ? WHERE id = ? AND status = 'draft'",
-                    [reference, submitted_at, submitted_at, application["id"]])
+                    "UPDATE applications SET status = ?, reference = ?, submitted_at = ?, updated_at = ? WHERE id = ? AND status = ?",
+                    [SUBMITTED, reference, submitted_at, submitted_at, application["id"], DRAFT])
                 if cursor.rowcount != 1:
                     raise AlreadySubmitted()
                 if state(db, application["id"]) != before:
@@ -103,7 +103,7 @@ def submit(application, service, account_email):
             continue  # a second tab changed the draft: check and draw everything again
         except sqlite3.IntegrityError:
             files.remove(stored["storage_name"])
-            if db.execute("SELECT status FROM applications WHERE id = ?", [application["id"]]).fetchone()[0] != "draft":
+            if db.execute("SELECT status FROM applications WHERE id = ?", [application["id"]]).fetchone()[0] != DRAFT:
                 raise AlreadySubmitted() from None
             continue  # the random reference was taken: draw another
         except BaseException:

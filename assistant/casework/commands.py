@@ -16,7 +16,7 @@ from .. import files
 from ..db import get_db
 from ..handoff import packets
 from ..mail import notify_applicant
-from .status import DRAFT, STATUS_AFTER, allowed
+from .status import DRAFT, STATUS_AFTER, allowed, takes_messages
 
 
 class NotAllowed(ValueError):
@@ -84,8 +84,8 @@ def post(app_row, *, sender, kind, body, actor_id, data=None, uploads=(), reply_
 
     `uploads` are (bytes, content type, file name) already checked; returns the message id.
     """
-    if app_row["status"] == "closed":
-        raise NotAllowed("closed")
+    if not takes_messages(app_row["status"]):
+        raise NotAllowed(app_row["status"])
     db = get_db()
     stored = [(files.write(content), content_type, name) for content, content_type, name in uploads]
     try:

@@ -4,7 +4,7 @@ The database checks the same states (migration 0006); templates get labels only 
 """
 from flask_babel import lazy_gettext as _l
 
-DRAFT = "draft"
+DRAFT, SUBMITTED, CLOSED = "draft", "submitted", "closed"
 # state: (what the applicant reads, what staff read)
 STATES = {
     "draft": (_l("Draft"), _l("Draft")),
@@ -57,6 +57,11 @@ def event_labels(audience):
 def allowed(current, new):
     """Whether a case may move from `current` to `new`."""
     return new in TRANSITIONS.get(current, set())
+
+
+def takes_messages(status):
+    """Whether a case still takes messages from either side (a closed case takes none)."""
+    return status != CLOSED
 
 
 def next_states(current):

@@ -8,6 +8,7 @@ import json
 
 from flask import current_app
 
+from ..casework.status import DRAFT
 from .loader import build
 
 _CACHE = {}  # hash -> Service; a kept definition never changes, so it is built once per process
@@ -40,8 +41,8 @@ def drifted(db, services):
     for service in services.values():
         for row in db.execute(
                 "SELECT d.hash, count(a.id) AS drafts FROM definitions d JOIN applications a ON a.definition_hash = d.hash "
-                "AND a.status = 'draft' WHERE d.service_id = ? AND d.version = ? AND d.hash != ? GROUP BY d.hash",
-                [service.id, service.version, service.hash]):
+                "AND a.status = ? WHERE d.service_id = ? AND d.version = ? AND d.hash != ? GROUP BY d.hash",
+                [DRAFT, service.id, service.version, service.hash]):
             found.append(f"{service.source}: version {service.version} of '{service.id}' was changed although "
                          f"{row['drafts']} draft(s) were started on its earlier text; raise 'version' when you change a service")
     return found
