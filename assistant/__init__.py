@@ -6,7 +6,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
-from . import db, definitions, demo, i18n, questions, web
+from . import db, definitions, demo, files, i18n, questions, web
 from .api import views as api
 from .applications import dashboard, documents, page, snapshot, steps, uploads  # noqa: F401 (their views join the blueprint)
 from .applications.web import bp as applications_bp
@@ -48,6 +48,7 @@ def create_app(config=None):
     outbox_cli.init_app(app)
     api.init_app(app)
     app.cli.add_command(users_cli.users_cli)
+    app.cli.add_command(files.files_cli)
     for bp in (catalogue.bp, identity.bp, people.bp, applications_bp, office.bp, api.bp, statement.bp):
         app.register_blueprint(bp)
     app.add_template_global(takes_messages)

@@ -1,11 +1,16 @@
 """Stored files: bytes on disk under random names outside static/, a row with hashes in the database."""
 import hashlib
 import secrets
+import time
 from pathlib import Path
 
+import click
 from flask import current_app, send_file
+from flask.cli import AppGroup
 
-from .db import get_db
+from .db import connect, get_db
+
+STRAY_AFTER_SECONDS = 3600  # a file is written before its row is committed; younger ones may still get their row
 
 
 def _folder():
@@ -64,7 +69,22 @@ def get(application_id, file_id):
     return dict(row) if row else None
 
 
-def delete(file_row):
-    """Delete a file's row and bytes."""
-    get_db().execute("DELETE FROM files WHERE id = ?", [file_row["id"]])
-    remove(file_row["storage_name"])
+def sweep(db):
+    """Remove stored files that no row names and that are older than an hour (left by a crash before a commit)."""
+    named = {r[0] for r in db.execute("SELECT storage_name FROM files")}
+    removed = 0
+    for path in _folder().iterdir():
+        if path.is_file() and path.name not in named and time.time() - path.stat().st_mtime > STRAY_AFTER_SECONDS:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+files_cli = AppGroup("files", help="Stored documents and receipts.")
+
+
+@files_cli.command("sweep")
+def sweep_command():
+    """Remove stray files: older than an hour and named by no row (`outbox deliver` runs this too)."""
+    db = connect(current_app.config["DATABASE"])
+    click.echo(f"{sweep(db)} stray files removed.")

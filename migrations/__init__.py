@@ -274,3 +274,32 @@ def _records_and_versions(db):
                 raise RuntimeError(f"foreign keys broken by the rebuild: {problems[:5]}")
     finally:
         db.execute("PRAGMA foreign_keys=ON")
+
+
+@migrations(name="0007_outbox_failures")
+def _outbox_failures(db):
+    """A packet that keeps failing is set aside as 'failed' after its attempts; each lease carries a token to acknowledge it."""
+    db.execute("""
+        CREATE TABLE outbox_new (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            reference TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            packet TEXT NOT NULL CHECK (json_valid(packet)),
+            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'leased', 'delivered', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            lease_owner TEXT,
+            lease_until TEXT,
+            lease_token TEXT,
+            next_attempt_at TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            delivered_at TEXT
+        )""")
+    db.execute("INSERT INTO outbox_new (id, key, application_id, reference, kind, packet, state, attempts, lease_owner, "
+               "lease_until, last_error, created_at, delivered_at) SELECT id, key, application_id, reference, kind, packet, "
+               "state, attempts, lease_owner, lease_until, last_error, created_at, delivered_at FROM outbox")
+    db.execute("DROP TABLE outbox")
+    db.execute("ALTER TABLE outbox_new RENAME TO outbox")
+    db.execute("CREATE INDEX outbox_state ON outbox(state, id)")

@@ -45,15 +45,20 @@ def test_lease_acknowledge_and_expiry(queued):
     assert [r["state"] for r in first] == ["leased", "leased"] and first[0]["attempts"] == 1
     assert len(outbox.lease(db, limit=5, seconds=60, owner="elsewhere:2")) == 1   # only the third is free
     assert outbox.lease(db, limit=5, seconds=60, owner="elsewhere:3") == []
-    outbox.acknowledge(db, first[0]["key"])
-    outbox.acknowledge(db, first[0]["key"])                                        # idempotent
+    assert not outbox.acknowledge(db, first[0]["key"], "a guessed token")           # only the lease's holder
+    assert outbox.acknowledge(db, first[0]["key"], first[0]["lease_token"])
+    assert outbox.acknowledge(db, first[0]["key"], first[0]["lease_token"])         # idempotent
     assert states(queued).count("delivered") == 1
     db.execute("UPDATE outbox SET lease_until = '2000-01-01T00:00:00.000Z' WHERE key = ?", [first[1]["key"]])
     again = outbox.lease(db, limit=5, seconds=60, owner="elsewhere:4")              # an expired lease is taken over
     assert [r["key"] for r in again] == [first[1]["key"]] and again[0]["attempts"] == 2
-    outbox.release(db, again[0]["key"], "disk full")
-    row = db.execute("SELECT state, last_error FROM outbox WHERE key = ?", [again[0]["key"]]).fetchone()
-    assert tuple(row) == ("queued", "disk full")
+    assert outbox.fail(db, again[0]["key"], first[1]["lease_token"], "stale holder") is None
+    assert outbox.fail(db, again[0]["key"], again[0]["lease_token"], "disk full", max_attempts=3) == "queued"
+    row = db.execute("SELECT state, last_error, next_attempt_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM outbox "
+                     "WHERE key = ?", [again[0]["key"]]).fetchone()
+    assert tuple(row) == ("queued", "disk full", 1)
+    assert outbox.lease(db, limit=5, seconds=60) == []                              # not due yet: it waits
+    assert [outbox.backoff(n) for n in (1, 2, 3, 20)] == [60, 120, 240, 6 * 3600]
 
 
 def test_a_lease_of_a_process_that_ended_is_taken_over_at_once(queued):
@@ -90,18 +95,33 @@ def test_deliver_writes_one_complete_folder_per_reference(app, queued, tmp_path)
     assert "0 delivered" in run_cli(app, "outbox", "deliver", "--to", str(drop)).output
 
 
-def test_a_folder_already_in_the_drop_is_not_written_again(app, queued, tmp_path):
+def test_a_whole_folder_in_the_drop_is_kept_and_a_broken_one_rebuilt(app, queued, tmp_path):
     drop = tmp_path / "drop"
-    db = connect(str(queued))
-    row = outbox.lease(db, limit=1, seconds=60, owner="elsewhere:1")[0]
-    reference = json.loads(row["packet"])["reference"]
-    (drop / reference).mkdir(parents=True)
-    (drop / reference / "packet.json").write_text("kept")
-    db.execute("UPDATE outbox SET lease_until = '2000-01-01T00:00:00.000Z'")
+    assert "3 delivered" in run_cli(app, "outbox", "deliver", "--to", str(drop)).output
+    first, second, _third = sorted(drop.iterdir())
+    (second / "receipt.pdf").write_bytes(b"%PDF- half")                            # a broken copy
+    (second / "data.json").unlink()
+    kept = {p.name: p.stat().st_mtime_ns for p in first.iterdir()}
+    sqlite3.connect(queued).execute("UPDATE outbox SET state = 'queued'").connection.commit()   # delivered again
     result = run_cli(app, "outbox", "deliver", "--to", str(drop))
-    assert "2 delivered, 1 already in the folder" in result.output
-    assert (drop / reference / "packet.json").read_text() == "kept"
-    assert states(queued) == ["delivered"] * 3
+    assert "1 delivered, 2 already in the folder" in result.output, result.output
+    assert {p.name: p.stat().st_mtime_ns for p in first.iterdir()} == kept
+    assert_whole(drop)
+
+
+def assert_whole(drop, expected=None):
+    """Every folder in the drop holds every file of its packet with the hashes the packet names, and nothing half."""
+    folders = sorted(p for p in drop.iterdir())
+    assert not [p.name for p in folders if p.name.startswith(".")]
+    for folder in folders:
+        packet = json.loads((folder / "packet.json").read_text())
+        data = (folder / "data.json").read_bytes()
+        assert hashlib.sha512(data).hexdigest() == packet["metadata"]["contentStructure"]["data"]["hash"]["content"]
+        for entry in packets.packet_files(packet):
+            assert hashlib.sha512((folder / entry["filename"]).read_bytes()).hexdigest() == entry["sha512"]
+            assert len(entry["filename"].encode()) <= 255
+    if expected is not None:
+        assert [p.name for p in folders] == sorted(expected)
 
 
 def test_a_delivery_killed_halfway_and_run_again_leaves_every_packet_exactly_once(app, queued, tmp_path):
@@ -135,3 +155,110 @@ def test_a_delivery_killed_halfway_and_run_again_leaves_every_packet_exactly_onc
         assert (drop / name / "receipt.pdf").stat().st_size == packet["receipt"]["size"]
     third = subprocess.run(command[:-2], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert "0 delivered" in third.stdout and sorted(p.name for p in drop.iterdir()) == folders
+
+
+def test_one_poisoned_packet_never_stops_the_others(app, make_app, queued, tmp_path, monkeypatch):
+    """A name of 90 emoji is delivered under a name that fits; a packet whose file is gone fails alone, then is set aside."""
+    client = english_client(make_app())
+    register(client, email="emoji@example.org")
+    from tests.conftest import jpeg_bytes, upload
+    service = app.extensions["services"]["declaration-of-commitment"]
+    from tests.conftest import answer_all, csrf_of, draft_id_of, soup, start
+    url = start(client, service.id)
+    draft = draft_id_of(url)
+    answer_all(client, service, url)
+    for section in soup(client.get(f"/applications/{draft}/documents")).select("section.document"):
+        assert upload(client, draft, section["id"][2:], ("😀" * 90 + ".jpg", jpeg_bytes())).status_code == 303
+    client.post(f"/applications/{draft}/submit", data={"csrf_token": csrf_of(client, f"/applications/{draft}/check"),
+                                                       "declaration": "yes"})
+    db = connect(str(queued))
+    lost = db.execute("SELECT f.storage_name, o.key FROM files f JOIN outbox o ON o.application_id = f.application_id "
+                      "WHERE f.purpose = 'form' ORDER BY o.id LIMIT 1").fetchone()
+    (Path(app.config["FILES_DIR"]) / lost["storage_name"]).unlink()        # the receipt of the first packet is gone
+    drop = tmp_path / "drop"
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 2
+    result = run_cli(app, "outbox", "deliver", "--to", str(drop))
+    assert result.exit_code == 1 and "3 delivered, 0 already in the folder, 1 failed" in result.output, result.output
+    assert "no longer stored" in result.output and "will be tried again" in result.output
+    assert states(queued).count("delivered") == 3
+    assert_whole(drop)
+    emoji = [e["filename"] for p in drop.iterdir() for e in json.loads((p / "packet.json").read_text())["documents"]
+             if "original_filename" in e]
+    assert emoji and all(len(name.encode()) <= 255 and name.endswith(".jpg") for name in emoji)
+
+    db.execute("UPDATE outbox SET next_attempt_at = NULL WHERE key = ?", [lost["key"]])   # its time has come
+    second = run_cli(app, "outbox", "deliver", "--to", str(drop))
+    assert second.exit_code == 1 and "set aside as failed" in second.output
+    listing = run_cli(app, "outbox", "list").output
+    assert "failed" in listing and "1 failed." in listing and "no longer stored" in listing
+    assert run_cli(app, "outbox", "deliver", "--to", str(drop)).exit_code == 0     # a failed packet is left alone
+    assert run_cli(app, "outbox", "retry", lost["key"]).exit_code == 0
+    assert db.execute("SELECT state, attempts FROM outbox WHERE key = ?", [lost["key"]]).fetchone()[:] == ("queued", 0)
+    assert run_cli(app, "outbox", "retry", lost["key"]).exit_code == 1              # only a failed packet
+
+
+def test_a_run_removes_only_the_half_folders_of_runs_that_ended(app, tmp_path):
+    import socket
+    from assistant.handoff.targets.folder import DropFolder
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    drop = tmp_path / "drop"
+    host = socket.gethostname()
+    running = drop / f".K7M4-Q9TX-C.partial-{host}+{os.getpid()}"
+    ended = drop / f".K7M4-Q9TX-D.partial-{host}+{finished.stdout.strip()}"
+    elsewhere = drop / ".K7M4-Q9TX-E.partial-another-host+1"
+    for folder in (running, ended, elsewhere):
+        folder.mkdir(parents=True)
+    DropFolder(drop)
+    assert running.exists() and not ended.exists() and elsewhere.exists()
+
+
+def test_two_runs_at_once_killed_at_random_leave_every_folder_whole_and_once(app, make_app, queued, tmp_path):
+    import random
+    for i in range(3, 6):
+        client = english_client(make_app())
+        register(client, email=f"person{i}@example.org")
+        assert submit_application(client, app, "declaration-of-commitment")[1].status_code == 303
+    drop = tmp_path / "drop"
+    env = os.environ | {"ASSISTANT_DATABASE": str(queued), "ASSISTANT_FILES_DIR": app.config["FILES_DIR"],
+                        "ASSISTANT_SECRET_KEY": "test", "ASSISTANT_INSTANCE_PATH": str(tmp_path / "instance"),
+                        "FLASK_APP": "wsgi"}
+    command = [sys.executable, "-m", "flask", "outbox", "deliver", "--to", str(drop), "--pause", "0.05"]
+    runs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    victim = random.choice(runs)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (drop.exists() and any(".partial-" in p.name for p in drop.iterdir())):
+        time.sleep(0.01)
+    victim.send_signal(signal.SIGKILL)
+    for run in runs:
+        run.communicate(timeout=60)
+    survivor = next(run for run in runs if run is not victim)
+    assert survivor.returncode == 0
+    last = subprocess.run(command[:-2], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert last.returncode == 0, last.stderr
+    assert states(queued) == ["delivered"] * 6
+    references = [json.loads(r[0])["reference"] for r in sqlite3.connect(queued).execute("SELECT packet FROM outbox")]
+    assert_whole(drop, references)
+
+
+def test_every_packet_kind_carries_fitconnect_metadata_of_its_own_files(app, queued, tmp_path):
+    import jsonschema
+    db = connect(str(queued))
+    row = db.execute("SELECT application_id FROM outbox LIMIT 1").fetchone()
+    with app.test_request_context():
+        from assistant import access
+        from assistant.casework import commands
+        case = access.load(row["application_id"])
+        commands.post(case, sender="office", kind="message", body="Bitte Unterlagen nachreichen.", actor_id=None,
+                      purpose="report")
+    kinds = set()
+    validator = jsonschema.Draft202012Validator(packets.FITCONNECT)
+    for (raw,) in db.execute("SELECT packet FROM outbox"):
+        packet = json.loads(raw)
+        packets.VALIDATOR.validate(packet)
+        validator.validate(packet["metadata"])
+        kinds.add(packet["kind"])
+        named = {a["filename"]: a["hash"]["content"] for a in packet["metadata"]["contentStructure"]["attachments"]}
+        assert named == {e["filename"]: e["sha512"] for e in packets.packet_files(packet)}
+        data = packets.canonical_json(packets.data_of(packet))
+        assert hashlib.sha512(data).hexdigest() == packet["metadata"]["contentStructure"]["data"]["hash"]["content"]
+    assert kinds == {"submission", "correspondence"}

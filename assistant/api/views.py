@@ -28,7 +28,7 @@ from ..applications import uploads as checks
 from ..casework import commands as casework
 from ..db import connect, get_db
 from ..handoff import outbox
-from ..handoff.packets import canonical_json, packet_files
+from ..handoff.packets import canonical_json, data_of, packet_files
 from ..i18n import OFFICE_TIMEZONE
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -42,7 +42,8 @@ LATEST_APPOINTMENT = datetime(2100, 1, 1, tzinfo=timezone.utc)
 OPENAPI = yaml.safe_load(Path(__file__).with_name("openapi.yaml").read_text(encoding="utf-8"))
 SCHEMAS = OPENAPI["components"]["schemas"]
 VALIDATORS = {name: jsonschema.Draft202012Validator(SCHEMAS[name], format_checker=jsonschema.FormatChecker())
-              for name in ("LeaseRequest", "StatusRequest", "MessageRequest", "DocumentRequest", "AppointmentRequest")}
+              for name in ("LeaseRequest", "LeaseProof", "ReleaseRequest", "StatusRequest", "MessageRequest",
+                           "DocumentRequest", "AppointmentRequest")}
 DECISION_BODY = jsonschema.Draft202012Validator(SCHEMAS["DecisionForm"]["properties"]["body"])
 
 
@@ -185,12 +186,25 @@ def lease():
     body = _body("LeaseRequest", optional=True)
     limit, seconds = int(body.get("limit", 10)), int(body.get("lease_seconds", outbox.LEASE_SECONDS))
     db = get_db()
-    rows = outbox.lease(db, limit, seconds, owner=f"api-token-{g.api_token['id']}")
+    rows = outbox.lease(db, limit, seconds, owner=_lease_owner())
     for row in rows:
         audit.record(_actor(), "lease packet", _case_of(row), row["key"])
     return jsonify(packets=[{"id": r["id"], "key": r["key"], "kind": r["kind"], "reference": r["reference"],
-                             "attempts": r["attempts"], "lease_until": r["lease_until"],
+                             "attempts": r["attempts"], "lease_until": r["lease_until"], "lease_token": r["lease_token"],
                              "packet": json.loads(r["packet"])} for r in rows])
+
+
+def _lease_owner():
+    return f"api-token-{g.api_token['id']}"
+
+
+def _held(row, body):
+    """The lease token of a packet this request holds: it presents the token, or its API token holds the lease."""
+    if row["state"] != "leased":
+        return None
+    if body.get("lease_token") == row["lease_token"] or row["lease_owner"] == _lease_owner():
+        return row["lease_token"]
+    return None
 
 
 @bp.get("/packets/<int:packet_id>")
@@ -207,9 +221,9 @@ def packet_file(packet_id, filename):
     """A file the packet names, found by its SHA-512 among the application's files, or data.json of a submission."""
     row = _packet(packet_id)
     content = json.loads(row["packet"])
-    if content["kind"] == "submission" and filename == "data.json":
+    if filename == "data.json":
         audit.record(_actor(), "read packet file", _case_of(row), f"{row['key']} {filename}")
-        return Response(canonical_json(content["data"]), mimetype="application/json",
+        return Response(canonical_json(data_of(content)), mimetype="application/json",
                         headers={"Content-Disposition": "attachment; filename=data.json"})
     entry = next((e for e in packet_files(content) if e["filename"] == filename), None)
     if entry is None:
@@ -224,11 +238,28 @@ def packet_file(packet_id, filename):
 
 @bp.post("/packets/<int:packet_id>/ack")
 def acknowledge(packet_id):
-    """Mark a packet delivered; a second acknowledgement changes nothing and answers the same."""
+    """Mark a leased packet delivered (409 unless this request holds the lease); again afterwards changes nothing."""
     row = _packet(packet_id)
-    outbox.acknowledge(get_db(), row["key"])
-    audit.record(_actor(), "acknowledge packet", _case_of(row), row["key"])
+    body = _body("LeaseProof", optional=True)
+    if row["state"] != "delivered":
+        token = _held(row, body)
+        if token is None or not outbox.acknowledge(get_db(), row["key"], token):
+            abort(409, "This packet is not leased by you: lease it first, and send its lease_token.")
+        audit.record(_actor(), "acknowledge packet", _case_of(row), row["key"])
     return jsonify(id=row["id"], state="delivered")
+
+
+@bp.post("/packets/<int:packet_id>/release")
+def release(packet_id):
+    """Give a leased packet back with the error of the import; it is offered again later, or set aside as failed."""
+    row = _packet(packet_id)
+    body = _body("ReleaseRequest")
+    token = _held(row, body)
+    state = outbox.fail(get_db(), row["key"], token, body["error"], current_app.config["OUTBOX_MAX_ATTEMPTS"]) if token else None
+    if state is None:
+        abort(409, "This packet is not leased by you: lease it first, and send its lease_token.")
+    audit.record(_actor(), "release packet", _case_of(row), f"{row['key']}: {body['error'][:200]}")
+    return jsonify(id=row["id"], state=state)
 
 
 # --- Cases -------------------------------------------------------------------------------------------------

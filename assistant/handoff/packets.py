@@ -4,8 +4,13 @@ import json
 import uuid
 from pathlib import Path
 
+from datetime import datetime
+
 import jsonschema
 from referencing import Registry, Resource
+
+from ..i18n import OFFICE_TIMEZONE
+from .names import portable
 
 SCHEMAS = Path(__file__).parent / "schemas"
 FITCONNECT = json.loads((SCHEMAS / "fitconnect-metadata-1.0.0.schema.json").read_text())
@@ -13,6 +18,7 @@ PACKET = json.loads((SCHEMAS / "packet-1.schema.json").read_text())
 _registry = Registry().with_resource(FITCONNECT["$id"], Resource.from_contents(FITCONNECT))
 VALIDATOR = jsonschema.Draft202012Validator(PACKET, registry=_registry, format_checker=jsonschema.FormatChecker())
 SCHEMA_URI = "urn:front-desk:schema:packet-data:1"
+CORRESPONDENCE_SCHEMA_URI = "urn:front-desk:schema:correspondence:1"
 
 
 def canonical_json(value):
@@ -22,8 +28,10 @@ def canonical_json(value):
 
 def file_entry(row, filename, label=None):
     """A file of the packet with its hashes and a fresh FIT-Connect attachment id; `label` is the document's name."""
-    entry = {"attachment_id": str(uuid.uuid4()), "filename": filename, "content_type": row["content_type"],
+    entry = {"attachment_id": str(uuid.uuid4()), "filename": portable(filename), "content_type": row["content_type"],
              "size": row["size"], "sha256": row["sha256"], "sha512": row["sha512"]}
+    if entry["filename"] != filename:
+        entry["original_filename"] = filename
     if label is not None:
         entry |= {"document_id": row["document_id"], "label": label["de"]}
     return entry
@@ -39,23 +47,9 @@ def build(record, *, created_at, receipt_row):
     entries = [file_entry(f, f"{i:02d}-{f['filename']}", f["label"]) for i, f in enumerate(record["documents"], start=1)]
     receipt = file_entry(receipt_row, "receipt.pdf")
     identifier = f"urn:de:fim:leika:leistung:{block['leika']}" if block["leika"] else f"urn:front-desk:service:{block['id']}"
-    metadata = {
-        "contentStructure": {
-            "data": {"hash": {"type": "sha512", "content": hashlib.sha512(canonical_json(data)).hexdigest()},
-                     "submissionSchema": {"schemaUri": SCHEMA_URI, "mimeType": "application/json"}},
-            "attachments": [
-                {"hash": {"type": "sha512", "content": receipt["sha512"]}, "purpose": "form", "filename": "receipt.pdf",
-                 "mimeType": "application/pdf", "attachmentId": receipt["attachment_id"]},
-            ] + [
-                {"hash": {"type": "sha512", "content": e["sha512"]}, "purpose": "attachment", "filename": e["filename"],
-                 "mimeType": e["content_type"], "attachmentId": e["attachment_id"], "description": e["label"]}
-                for e in entries
-            ],
-        },
-        "publicServiceType": {"name": block["title"], "identifier": identifier},
-        "replyChannel": {"eMail": {"address": applicant["account_email"]}},
-        "additionalReferenceInfo": {"senderReference": record["reference"], "applicationDate": record["submitted_at"][:10]},
-    }
+    metadata = fitconnect(data, SCHEMA_URI, [(receipt, "form", None)] + [(e, "attachment", e.get("label")) for e in entries],
+                          record["reference"], record["submitted_at"], applicant["account_email"])
+    metadata["publicServiceType"] = {"name": block["title"], "identifier": identifier}
     packet = {
         "format": "front-desk-packet", "version": "1.0", "kind": "submission", "reference": record["reference"],
         "service": block, "created_at": created_at, "submitted_at": record["submitted_at"],
@@ -66,6 +60,37 @@ def build(record, *, created_at, receipt_row):
     return packet
 
 
+def office_date(timestamp):
+    """The day of a UTC timestamp in the office's time zone: a submission at 00:30 in Berlin is dated that day."""
+    moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    return moment.astimezone(OFFICE_TIMEZONE).date().isoformat()
+
+
+def fitconnect(data, schema_uri, attachments, reference, timestamp, reply_to=None):
+    """FIT-Connect metadata: the data's hash, every file with its purpose and hash, the reference and the date."""
+    metadata = {
+        "contentStructure": {
+            "data": {"hash": {"type": "sha512", "content": hashlib.sha512(canonical_json(data)).hexdigest()},
+                     "submissionSchema": {"schemaUri": schema_uri, "mimeType": "application/json"}},
+            "attachments": [
+                {"hash": {"type": "sha512", "content": entry["sha512"]}, "purpose": purpose, "filename": entry["filename"],
+                 "mimeType": entry["content_type"], "attachmentId": entry["attachment_id"]}
+                | ({"description": description} if description else {})
+                for entry, purpose, description in attachments
+            ],
+        },
+        "additionalReferenceInfo": {"senderReference": reference, "applicationDate": office_date(timestamp)},
+    }
+    if reply_to:
+        metadata["replyChannel"] = {"eMail": {"address": reply_to}}
+    return metadata
+
+
+def data_of(packet):
+    """What `data.json` of a packet holds, the bytes its metadata hashes: the application data, or the message."""
+    return packet["data"] if packet["kind"] == "submission" else packet["message"]
+
+
 def packet_files(packet):
     """The files a packet names: documents, then the receipt or the PDF of the correspondence."""
     return packet["documents"] + [packet["receipt"] if packet["kind"] == "submission" else packet["rendering"]]
@@ -74,13 +99,14 @@ def packet_files(packet):
 def correspondence(app_row, message, rows, rendering):
     """A correspondence packet: one message of either side, its files and a PDF of it, for the case file."""
     entries = [file_entry(row, f"{i:02d}-{row['filename']}") for i, row in enumerate(rows, start=1)]
+    content = {"id": message["id"], "sender": message["sender"], "kind": message["kind"], "body": message["body"],
+               "data": message["data"], "reply_to": message["reply_to"]}
+    pdf = file_entry(rendering, "correspondence.pdf")
     packet = {
         "format": "front-desk-packet", "version": "1.0", "kind": "correspondence", "reference": app_row["reference"],
-        "created_at": message["created_at"],
-        "message": {"id": message["id"], "sender": message["sender"], "kind": message["kind"], "body": message["body"],
-                    "data": message["data"], "reply_to": message["reply_to"]},
-        "documents": entries,
-        "rendering": file_entry(rendering, "correspondence.pdf"),
+        "created_at": message["created_at"], "message": content, "documents": entries, "rendering": pdf,
+        "metadata": fitconnect(content, CORRESPONDENCE_SCHEMA_URI, [(pdf, "report", None)]
+                               + [(e, "attachment", None) for e in entries], app_row["reference"], message["created_at"]),
     }
     VALIDATOR.validate(packet)
     return packet

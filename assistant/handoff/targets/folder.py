@@ -1,4 +1,10 @@
-"""The drop folder: one folder per packet, written under a temporary name and renamed when complete."""
+"""The drop folder: one folder per packet, written under a temporary name and renamed when complete.
+
+Several runs may deliver at once: each writes only its own temporary folders
+(named with its host and process) and removes only those of runs that ended.
+A folder that is already there is checked file by file against the packet's
+hashes before the packet counts as delivered, and rebuilt when it is not whole.
+"""
 import json
 import os
 import shutil
@@ -6,8 +12,14 @@ import time
 from pathlib import Path
 
 from ... import files
-from ..packets import canonical_json, packet_files
+from ..names import portable
+from ..outbox import alive, local_owner
+from ..packets import canonical_json, data_of, packet_files
 from .base import Target
+
+
+class MissingFile(Exception):
+    """A file the packet names is no longer stored."""
 
 
 def folder_name(packet):
@@ -17,27 +29,26 @@ def folder_name(packet):
     return f"{packet['reference']}--{packet['message']['id']:05d}-{packet['message']['kind']}"
 
 
-def write_packet_folder(db, target_root, row, pause=0.0):
-    """Write one packet's folder under a temporary name and rename it when complete; skip if it is there."""
+def contents(db, row):
+    """(file name, bytes) of everything the packet's folder holds, read from the store."""
     packet = json.loads(row["packet"])
-    final = Path(target_root) / folder_name(packet)
-    if final.exists():
-        return False
-    temporary = Path(target_root) / f".{final.name}.partial-{os.getpid()}"
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir()
     stored = {f["sha512"]: dict(f) for f in db.execute("SELECT * FROM files WHERE application_id = ?", [row["application_id"]])}
-    items = [("data.json", canonical_json(packet["data"]))] if packet["kind"] == "submission" else []
+    items = [("data.json", canonical_json(data_of(packet)))]
     for entry in packet_files(packet):
-        items.append((entry["filename"], files.path_of(stored[entry["sha512"]]).read_bytes()))
+        path = files.path_of(stored[entry["sha512"]]) if entry["sha512"] in stored else None
+        if path is None or not path.is_file():
+            raise MissingFile(f"{entry['filename']} (sha512 {entry['sha512'][:16]}…) is no longer stored")
+        items.append((portable(entry["filename"]), path.read_bytes()))
     items.append(("packet.json", json.dumps(packet, ensure_ascii=False, indent=2).encode()))
+    return packet, items
+
+
+def whole(folder, items):
+    """Whether a folder holds every file of the packet, byte for byte (so every hash the packet names matches)."""
     for name, data in items:
-        with open(temporary / name, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        time.sleep(pause)
-    os.rename(temporary, final)  # atomic: the folder appears complete or not at all
+        path = folder / name
+        if not path.is_file() or path.read_bytes() != data:
+            return False
     return True
 
 
@@ -46,9 +57,31 @@ class DropFolder(Target):
 
     def __init__(self, root, pause=0.0):
         self.root, self.pause = Path(root), pause
+        self.owner = local_owner().replace(":", "+")  # no colon: the folder may be a Windows share
         self.root.mkdir(parents=True, exist_ok=True)
-        for leftover in self.root.glob(".*.partial-*"):  # from a run that was stopped halfway
-            shutil.rmtree(leftover, ignore_errors=True)
+        for leftover in self.root.glob(".*.partial-*"):  # from runs that were stopped halfway, never from running ones
+            if not alive(leftover.name.rpartition(".partial-")[2].replace("+", ":")):
+                shutil.rmtree(leftover, ignore_errors=True)
 
     def deliver(self, db, row):
-        return write_packet_folder(db, self.root, row, self.pause)
+        packet, items = contents(db, row)
+        final = self.root / folder_name(packet)
+        if final.exists() and whole(final, items):
+            return False
+        temporary = self.root / f".{final.name}.partial-{self.owner}"
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir()
+        for name, data in items:
+            with open(temporary / name, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            time.sleep(self.pause)
+        if final.exists():  # incomplete (written by hand, or by a version that had this fault): replace it whole
+            broken = self.root / f".{final.name}.broken-{self.owner}"
+            os.rename(final, broken)
+            os.rename(temporary, final)
+            shutil.rmtree(broken, ignore_errors=True)
+        else:
+            os.rename(temporary, final)  # atomic: the folder appears complete or not at all
+        return True
