@@ -41,6 +41,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 test: translations chromium node_modules/.installed
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 # Throughput, latency and memory under gunicorn, and the first page over slow 3G: figures, printed.

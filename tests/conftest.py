@@ -1,15 +1,27 @@
-"""Fixtures: a real app on a real SQLite file, a logged-in client, and helpers that post forms like a browser."""
+"""Fixtures: a real app on a real SQLite file, a logged-in client, Debian's chromium on a served app, and helpers
+that post forms like a browser. Every test file takes its fixtures and helpers from here, never from another test file."""
+import io
 import re
+import shutil
+import threading
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from werkzeug.serving import make_server
 
 from assistant import create_app
 from assistant.db import migrate
 from assistant.demo import DEMO_PROFILE
 
 PASSWORD = "correct horse battery"
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"          # screenshots and figures the browser tests leave for people to look at
+ARTIFACTS.mkdir(exist_ok=True)
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
@@ -84,6 +96,19 @@ def english_client(app):
 def client(app):
     """A browser-like client without a login."""
     return english_client(app)
+
+
+def staff(app, role="caseworker", email="clerk@example.org"):
+    """A logged-in staff client, created with the CLI as an office would."""
+    result = app.test_cli_runner().invoke(args=["users", "create", "--role", role, email])
+    assert result.exit_code == 0, result.output
+    password = result.output.strip().rsplit(" ", 1)[1]
+    client = english_client(app)
+    page = soup(client.get("/login"))
+    response = client.post("/login", data={"csrf_token": page.select_one("input[name=csrf_token]")["value"],
+                                           "email": email, "password": password})
+    assert response.status_code == 302 and response.location.endswith("/office/")
+    return client
 
 
 def soup(response):
@@ -204,16 +229,23 @@ def draft_id_of(url):
 
 def jpeg_bytes(size=(1200, 900), color="red", exif=None):
     """A real JPEG photo."""
-    import io
     from PIL import Image
     out = io.BytesIO()
     Image.new("RGB", size, color).save(out, "JPEG", **({"exif": exif} if exif else {}))
     return out.getvalue()
 
 
+def pdf_bytes(pages=1):
+    """A PDF (with many pages of noise it is as large as a scanned decision)."""
+    from PIL import Image
+    out = io.BytesIO()
+    images = [Image.effect_noise((300, 400), 60).convert("RGB") for _ in range(pages)]
+    images[0].save(out, "PDF", save_all=True, append_images=images[1:])
+    return out.getvalue()
+
+
 def upload(client, application_id, document_id, *named_bytes):
     """POST files to one document of a draft, as the documents page's form does."""
-    import io
     url = f"/applications/{application_id}/documents"
     token = csrf_of(client, url)
     return client.post(f"{url}/{document_id}", content_type="multipart/form-data",
@@ -243,3 +275,34 @@ def submit_application(client, app, service_id, choose=None):
     token = csrf_of(client, f"/applications/{draft}/check")
     response = client.post(f"/applications/{draft}/submit", data={"csrf_token": token, "declaration": "yes"})
     return draft, response
+
+
+# --- the browser --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def live_server(app):
+    """The real app served over HTTP on a free port of 127.0.0.1."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Debian chromium (never a downloaded browser build), one per test file."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+def log_in(page, base, email, password=PASSWORD):
+    """Log in through the login form."""
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main button.primary")

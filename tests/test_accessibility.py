@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import (DEMO_PROFILE, answer_all, csrf_of, english_client, form_fields, register, soup, start,
+from tests.conftest import (DEMO_PROFILE, answer_all, csrf_of, english_client, form_fields, log_in, register, soup, start,
                             submit_application)
-from tests.test_browser import browser, live_server, log_in  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -52,7 +51,7 @@ def axe(page):
 
 
 @pytest.mark.parametrize("lang", ["de", "ar"])
-def test_axe_finds_no_violation_on_any_page_type(browser, live_server, site, lang):  # noqa: F811
+def test_axe_finds_no_violation_on_any_page_type(browser, live_server, site, lang):
     problems = {}
     context = browser.new_context(viewport={"width": 360, "height": 640}, extra_http_headers={"Accept-Language": lang}, bypass_csp=True)
     page = context.new_page()
@@ -100,7 +99,7 @@ def test_the_html_checker_reports_no_error(app, applicant, site, tmp_path):
     assert run.returncode == 0
 
 
-def test_keyboard_only_completes_a_step_and_follows_the_error_summary(browser, live_server, client):  # noqa: F811
+def test_keyboard_only_completes_a_step_and_follows_the_error_summary(browser, live_server, client):
     register(client, email="keys@example.org", profile=DEMO_PROFILE)
     context = browser.new_context(extra_http_headers={"Accept-Language": "en"})
     page = context.new_page()

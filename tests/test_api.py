@@ -24,7 +24,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 from tests.conftest import jpeg_bytes, soup, submit_application
-from tests.test_office import pdf_bytes as scanned_pdf
+from tests.conftest import pdf_bytes as scanned_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 # The decision's file part is declared as application/pdf; schemathesis sends it as the bytes it generated.
@@ -322,7 +322,8 @@ def test_the_whole_dialogue_through_the_api(app, applicant, db_path, mailbox):
         for entry in p["packet"]["documents"]:
             data, mimetype = api.download(f"/packets/{p['id']}/files/{entry['filename']}")
             assert sha256(data) == entry["sha256"] and mimetype == entry["content_type"]
-        assert api.get(f"/packets/{p['id']}/files/data.json").status_code == 404  # only submissions have data
+        data, _mimetype = api.download(f"/packets/{p['id']}/files/data.json")  # the message, as its metadata hashes it
+        assert hashlib.sha512(data).hexdigest() == p["packet"]["metadata"]["contentStructure"]["data"]["hash"]["content"]
         assert api.post(f"/packets/{p['id']}/ack").status_code == 200
     answer_packet = next(p["packet"] for p in later if p["packet"]["message"]["sender"] == "applicant")
     assert answer_packet["message"]["reply_to"] == request_id and answer_packet["documents"][0]["sha256"] == sent_file["sha256"]

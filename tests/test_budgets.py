@@ -1,8 +1,7 @@
 """Byte budgets, measured as Chromium transfers them: a cheap phone on a prepaid plan must be able to afford every page."""
 import pytest
 
-from tests.conftest import DEMO_PROFILE, register
-from tests.test_browser import ARTIFACTS, browser, live_server, log_in  # noqa: F401  (fixtures)
+from tests.conftest import ARTIFACTS, DEMO_PROFILE, log_in, register
 
 FIRST_PAGE = 30 * 1024    # the first page of an application: HTML, CSS, JavaScript, images, fonts
 NEXT_STEP = 10 * 1024     # each following step
@@ -22,17 +21,20 @@ class Transfers:
 
     def start(self, cold=False):
         """Count from now on; `cold` empties the cache first."""
-        self.cdp.send("Network.setCacheDisabled", {"cacheDisabled": cold})
+        self.cdp.send("Network.setCacheDisabled", {"cacheDisabled": cold})   # its answer comes after every earlier event
         self.urls.clear()
         self.sizes.clear()
 
     def total(self):
-        """Bytes received since start(), and by URL."""
+        """Bytes received since start(), and by URL (of the requests Playwright has seen finish)."""
+        # Chromium sends a request's loadingFinished to every session at once, and answers a later command after it:
+        # after one round trip every request Playwright has reported finished is counted here.
+        self.cdp.send("Runtime.evaluate", {"expression": "0"})
         by_url = {self.urls.get(k, k): v for k, v in self.sizes.items()}
         return sum(self.sizes.values()), by_url
 
 
-def test_byte_budgets_of_the_first_page_the_next_step_and_a_live_check(browser, live_server, client):  # noqa: F811
+def test_byte_budgets_of_the_first_page_the_next_step_and_a_live_check(browser, live_server, client):
     register(client, email="budget@example.org", profile=DEMO_PROFILE)
     context = browser.new_context(viewport={"width": 360, "height": 640}, is_mobile=True,
                                   extra_http_headers={"Accept-Language": "de"})
@@ -50,14 +52,12 @@ def test_byte_budgets_of_the_first_page_the_next_step_and_a_live_check(browser, 
     assert any(url.endswith(".js") for url in by_url) and any(url.endswith(".css") for url in by_url)
     assert not [u for u in by_url if u.endswith((".woff", ".woff2", ".ttf", ".otf"))]    # no web fonts
 
-    page.check("#f-sex")
-    page.wait_for_timeout(400)                             # let the radio's own live check finish first
-    page.wait_for_load_state("networkidle")
+    with page.expect_request_finished(lambda request: "/fields/sex" in request.url):
+        page.check("#f-sex")                               # the radio's own live check, finished before counting
     transfers.start()
-    page.fill("#f-birth_place", "Homs")
-    page.press("#f-birth_place", "Tab")                    # a live check
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(400)
+    with page.expect_request_finished(lambda request: "/fields/birth_place" in request.url):
+        page.fill("#f-birth_place", "Homs")
+        page.press("#f-birth_place", "Tab")                # a live check
     live, live_urls = transfers.total()
     assert any("/fields/birth_place" in u for u in live_urls)
 

@@ -6,20 +6,7 @@ import sqlite3
 import pytest
 from PIL import Image
 
-from tests.conftest import csrf_of, english_client, register, soup, submit_application
-
-
-def staff(app, role="caseworker", email="clerk@example.org"):
-    """A logged-in staff client, created with the CLI as an office would."""
-    result = app.test_cli_runner().invoke(args=["users", "create", "--role", role, email])
-    assert result.exit_code == 0, result.output
-    password = result.output.strip().rsplit(" ", 1)[1]
-    client = english_client(app)
-    page = soup(client.get("/login"))
-    response = client.post("/login", data={"csrf_token": page.select_one("input[name=csrf_token]")["value"],
-                                           "email": email, "password": password})
-    assert response.status_code == 302 and response.location.endswith("/office/")
-    return client
+from tests.conftest import csrf_of, english_client, pdf_bytes, register, soup, staff, submit_application
 
 
 def camera_photo():
@@ -27,14 +14,6 @@ def camera_photo():
     out = io.BytesIO()
     Image.effect_noise((700, 520), 80).convert("RGB").save(out, "JPEG", quality=90)
     assert 100_000 < len(out.getvalue()) < 500_000
-    return out.getvalue()
-
-
-def pdf_bytes(pages=1):
-    """A PDF (with many pages of noise it is as large as a scanned decision)."""
-    out = io.BytesIO()
-    images = [Image.effect_noise((300, 400), 60).convert("RGB") for _ in range(pages)]
-    images[0].save(out, "PDF", save_all=True, append_images=images[1:])
     return out.getvalue()
 
 

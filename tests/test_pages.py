@@ -1,8 +1,7 @@
 """BITV 2.0 beyond WCAG: the accessibility statement (configurable), feedback that reaches the office, Leichte Sprache."""
 import sqlite3
 
-from tests.conftest import csrf_of, english_client, soup
-from tests.test_office import staff
+from tests.conftest import csrf_of, english_client, soup, staff
 
 
 def test_the_statement_is_linked_from_every_page_and_has_a_default_text(client):

@@ -119,7 +119,6 @@ def test_a_request_that_loses_the_race_changes_nothing(app, applicant, db_path, 
     monkeypatch.setattr(submission, "problems", lambda *a: (None, []))  # no documents needed for this
     service = app.extensions["services"]["declaration-of-commitment"]
     from tests.conftest import answer_all
-    from assistant.applications import drafts
     url = start(applicant, service.id)
     draft = draft_id_of(url)
     answer_all(applicant, service, url)
@@ -151,7 +150,6 @@ def test_a_crash_inside_the_transaction_leaves_a_draft_without_packet(app, appli
     monkeypatch.setattr(submission, "problems", lambda *a: (None, []))  # no documents needed for this
     with app.test_request_context(headers={"Accept-Language": "en"}):
         from flask_login import login_user
-        from assistant.applications import drafts
         from assistant.identity import load_account
         login_user(load_account(1))
         with pytest.raises(RuntimeError):
