@@ -552,6 +552,7 @@ def happy_paths(db_path, application_id, pdf):
         "GET /packets/{packet_id}": ({"packet_id": packet_id}, None, None),
         "GET /packets/{packet_id}/files/{filename}": ({"packet_id": packet_id, "filename": "receipt.pdf"}, None, None),
         "POST /packets/{packet_id}/ack": ({"packet_id": packet_id}, None, None),
+        "POST /packets/{packet_id}/release": ({"packet_id": packet_id}, {"error": "import failed"}, json_),
         "GET /cases/{reference}": (ref, None, None),
         "GET /cases/{reference}/files/{file_id}": (ref | {"file_id": file_id}, None, None),
         "POST /cases/{reference}/status": (ref, {"status": "received"}, json_),
@@ -605,3 +606,23 @@ def test_the_api_keeps_its_openapi_document(api_schema, api_token, db_path, subm
          {"Accept-Encoding": "identity"}, 401),
     ]:
         assert case.call_and_validate(headers=sent_headers, checks=checks, buffered=True).status_code == expected
+
+
+def test_only_the_holder_of_a_lease_acknowledges_or_releases_a_packet(app, submitted, db_path):
+    first, second = Api(app, new_token(app, "first")), Api(app, new_token(app, "second"))
+    packet_id = query(db_path, "SELECT id FROM outbox ORDER BY id")[0]["id"]
+    ack, release = f"/packets/{packet_id}/ack", f"/packets/{packet_id}/release"
+    assert first.post(ack).status_code == 409                                  # still queued: nobody leased it
+    leased = first.post("/packets/lease", {"limit": 1}).json["packets"][0]
+    assert leased["id"] == packet_id and len(leased["lease_token"]) == 32
+    assert second.post(ack).status_code == 409                                 # another token's lease
+    assert second.post(ack, {"lease_token": "0" * 32}).status_code == 409
+    assert second.post(release, {"error": "not mine"}).status_code == 409
+    assert first.post(release, {"error": "schema mismatch"}).json == {"id": packet_id, "state": "queued"}
+    assert query(db_path, "SELECT last_error FROM outbox WHERE id = ?", packet_id)[0]["last_error"] == "schema mismatch"
+    with closing(sqlite3.connect(db_path)) as conn, conn:
+        conn.execute("UPDATE outbox SET next_attempt_at = NULL")              # its next attempt is due
+    again = second.post("/packets/lease", {}).json["packets"][0]
+    assert first.post(ack, {"lease_token": again["lease_token"]}).status_code == 200   # the token is the proof
+    assert second.post(ack).json == {"id": packet_id, "state": "delivered"}            # idempotent afterwards
+    assert query(db_path, "SELECT state, attempts FROM outbox WHERE id = ?", packet_id)[0] == {"state": "delivered", "attempts": 2}
