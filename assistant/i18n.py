@@ -21,7 +21,12 @@ ALONGSIDE_COOKIE = "de_alongside"
 LANGUAGES = {"de": "reviewed", "en": "reviewed", "ar": "draft", "fa": "draft", "ps": "draft",
              "tr": "draft", "uk": "draft", "ru": "draft", "ro": "draft", "fr": "draft"}
 RTL = {"ar", "fa", "ps"}
-OFFICE_TIMEZONE = ZoneInfo("Europe/Berlin")  # dates of due dates and appointments are the office's dates
+OFFICE_TIMEZONE = ZoneInfo("Europe/Berlin")  # dates with legal meaning are the office's dates
+
+
+def office_today():
+    """Today in the office's time zone: at 00:30 in Berlin it is already tomorrow there, whatever the server says."""
+    return datetime.now(OFFICE_TIMEZONE).date()
 
 
 def available_locales():
@@ -146,7 +151,7 @@ def init_app(app):
 
     @app.template_filter("time_left")
     def time_left(iso_date):
-        left = date.fromisoformat(iso_date) - datetime.now(OFFICE_TIMEZONE).date()
+        left = date.fromisoformat(iso_date) - office_today()
         if left.days == 0:
             return gettext("Today is the last day.")
         when = format_timedelta(left, granularity="day", threshold=1000, add_direction=True, locale=get_locale())

@@ -398,7 +398,16 @@ def test_refusals_are_json_with_the_right_status(app, submitted, db_path):
     refused(api.post(f"{case}/messages", data="null", content_type="application/json"), 400)
     refused(api.post(f"{case}/messages", data='{"body":' + "[" * 900 + "]" * 900 + "}", content_type="application/json"), 400)
     refused(api.post(f"{case}/messages", data="[" * 30000 + "]" * 30000, content_type="application/json"), 400)
-    refused(api.post(f"{case}/messages", {"body": "x" * 70000}), 413)
+    refused(api.post(f"{case}/messages", {"body": "x" * 300_000}), 413)
+    refused(api.post(f"{case}/messages", {"body": "x" * 20_001}), 422)                     # the documented limit
+    oversized = io.BytesIO(json.dumps({"body": "x" * 300_000}).encode())
+    refused(api.client.post(f"/api/v1{case}/messages", input_stream=oversized, headers=api.headers | {
+        "Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True}), 413)                            # chunked, no length
+    refused(api.post(f"{case}/messages", {"body": "Guten Tag\u0085"}), 422)                 # a C1 control
+    refused(api.post(f"{case}/messages", data='{"body": "Guten Tag"}', content_type="text/plain"), 415)
+    refused(api.post(f"{case}/decision", content_type="multipart/form-data", data={
+        "file": [(io.BytesIO(scanned_pdf()), "a.pdf"), (io.BytesIO(scanned_pdf()), "b.pdf")]}), 422)
 
     # Transitions the case does not allow: 409; the same status again changes nothing.
     assert "cannot become" in refused(api.post(f"{case}/status", {"status": "decided"}), 409)
@@ -626,3 +635,14 @@ def test_only_the_holder_of_a_lease_acknowledges_or_releases_a_packet(app, submi
     assert first.post(ack, {"lease_token": again["lease_token"]}).status_code == 200   # the token is the proof
     assert second.post(ack).json == {"id": packet_id, "state": "delivered"}            # idempotent afterwards
     assert query(db_path, "SELECT state, attempts FROM outbox WHERE id = ?", packet_id)[0] == {"state": "delivered", "attempts": 2}
+
+
+def test_a_message_of_the_documented_length_is_accepted_in_any_script(app, submitted, db_path):
+    """20,000 characters of Cyrillic and of Arabic, every one \\u-escaped as JSON allows, fit the request limit."""
+    api = Api(app, new_token(app))
+    reference = query(db_path, "SELECT reference FROM applications WHERE id = ?", submitted)[0]["reference"]
+    for letter in ("ж", "ع"):
+        escaped = json.dumps({"body": letter * 20_000}, ensure_ascii=True)
+        assert len(escaped) > 120_000
+        assert api.post(f"/cases/{reference}/messages", data=escaped, content_type="application/json").status_code == 201
+    assert [len(r["body"]) for r in query(db_path, "SELECT body FROM messages")] == [20_000, 20_000]

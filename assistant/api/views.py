@@ -29,11 +29,12 @@ from ..casework import commands as casework
 from ..db import connect, get_db
 from ..handoff import outbox
 from ..handoff.packets import canonical_json, data_of, packet_files
-from ..i18n import OFFICE_TIMEZONE
+from ..i18n import office_today
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 tokens_cli = AppGroup("api-tokens", help="Tokens of the specialist system for /api/v1.")
 
+JSON_LIMIT = 256 * 1024
 MAX_ID = 2**63 - 1  # SQLite's largest integer; a larger id in a URL is simply not found
 RFC3339 = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$")
 LATEST_APPOINTMENT = datetime(2100, 1, 1, tzinfo=timezone.utc)
@@ -66,6 +67,8 @@ def authenticate():
     """Every endpoint but the OpenAPI document needs `Authorization: Bearer <token>` of a token that is not revoked."""
     if request.endpoint == "api.openapi":
         return None
+    if not getattr(current_app.view_functions.get(request.endpoint), "upload_files", 0):
+        request.max_content_length = JSON_LIMIT  # a whole 20,000-character message, every character \u-escaped
     scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -141,6 +144,10 @@ def _strings_fine(value):
 def _body(schema_name, optional=False):
     """The request's JSON object, checked against the published schema: 400 if it is no JSON object, 422 if it breaks the schema."""
     raw = request.get_data(cache=True)
+    if len(raw) >= JSON_LIMIT:  # a chunked body is cut at the limit, not refused: what reaches it is too large
+        abort(413)
+    if raw.strip() and request.mimetype != "application/json":
+        abort(415, "Send the body as application/json.")
     if not raw.strip():
         if not optional:
             abort(400, "Send a JSON object (Content-Type: application/json).")
@@ -344,7 +351,7 @@ def document_request(reference):
         due = date.fromisoformat(body["due_date"])
     except ValueError:
         _invalid("due_date: not a date of the calendar.")
-    if due < datetime.now(OFFICE_TIMEZONE).date():
+    if due < office_today():
         _invalid("due_date: lies in the past.")
     data = {"documents": [d.strip() for d in body.get("documents", [])], "due_date": due.isoformat()}
     return _send(row, "request", body.get("body", "").strip(), data)
@@ -377,6 +384,8 @@ def decision(reference):
     text = request.form.get("body", "")
     if not DECISION_BODY.is_valid(text):
         _invalid(f"body: at most {DECISION_BODY.schema['maxLength']} characters, no control characters.")
+    if len(request.files.getlist("file")) > 1:
+        _invalid("file: send one decision PDF (one file part).")
     upload = request.files.get("file")
     if upload is None:
         if "file" in request.form:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from .. import access, files
 from ..casework import commands as casework
 from ..casework.status import DRAFT, event_labels, labels, takes_messages
+from ..text import canonical
 from . import drafts, snapshot, uploads as checks
 from .web import bp
 
@@ -30,14 +31,15 @@ def show(application_id):
     return render_show(row)
 
 
-def render_show(row, errors=None, status=200):
+def render_show(row, errors=None, status=200, typed=None):
     """The status page: the record as submitted, the receipt, the conversation and the timeline."""
     events = [dict(e) | {"data": json.loads(e["data"])} for e in drafts.events(row["id"])]
     receipt = next(iter(files.of_application(row["id"], "form")), None)
     return render_template("applications/show.html", application=row, record=snapshot.of_case(row), events=events,
                            receipt=receipt, messages=casework.messages(row["id"]),
                            just_submitted=request.args.get("submitted") == "1", status_names=labels("applicant"),
-                           event_names=event_labels("applicant"), errors=errors or []), status
+                           event_names=event_labels("applicant"), errors=errors or [],
+                           typed=typed or {}), status
 
 
 @bp.post("/applications/<application_id>/messages")
@@ -48,8 +50,10 @@ def write(application_id):
     row = access.acting(application_id)
     if row["status"] == DRAFT:
         abort(404)
-    body = request.form.get("body", "").strip()[:20000]
+    body = canonical(request.form.get("body", ""), lines=True).strip()[:20000]
     reply_to = request.form.get("reply_to", type=int)
+    if "reply_to" in request.form and (reply_to is None or reply_to < 1):
+        abort(400)
     if reply_to and not any(m["id"] == reply_to and m["sender"] == "office" for m in casework.messages(application_id)):
         abort(404)
     uploads, problems = [], []
@@ -63,7 +67,7 @@ def write(application_id):
     if not takes_messages(row["status"]):
         problems.append(_("This case is closed. For something new, please start a new application."))
     if problems:
-        return render_show(row, errors=problems, status=422)
+        return render_show(row, errors=problems, status=422, typed={"body": body, "reply_to": reply_to})
     casework.post(row, sender="applicant", kind="message", body=body, actor_id=current_user.id, uploads=uploads,
                   reply_to=reply_to)
     flash(_("Your message has been sent to the office."))

@@ -26,11 +26,14 @@ def _service(service_id):
 
 
 def own_draft(application_id):
-    """The current account's draft with the definition it was started on and its journey; 404 for anyone else."""
+    """The current account's draft with the definition it was started on and its journey; 404 for anyone else.
+
+    A page of a draft that was submitted meanwhile (an old link, Back, a second tab) leads to its status page.
+    """
     row = access.acting(application_id)
-    service = drafts.definition(row) if row["status"] == DRAFT else None
-    if service is None:
-        abort(404)
+    if row["status"] != DRAFT:
+        raise drafts.NotADraft(application_id)
+    service = drafts.definition(row) or abort(404)
     return row, service, drafts.journey(service, application_id)
 
 

@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Field
 from wtforms.validators import StopValidation, ValidationError
 
-from ..i18n import lazy_translate
+from ..i18n import lazy_translate, office_today
 from ..questions import TYPES, dates
 
 
@@ -43,7 +43,7 @@ class AddressField(Field):
 def _reference(form, ref):
     """The canonical date a check refers to: today, a field of this form, or an earlier answer."""
     if ref == "today":
-        return date.today().isoformat()
+        return office_today().isoformat()
     if ref in form:
         field = form[ref]
         try:
@@ -84,7 +84,7 @@ def apply_check(form, q, check, value):
             }[kind])
     elif kind == "max_years_ago":
         first, last = dates.bounds(value)
-        today = date.today()
+        today = office_today()
         try:
             limit = today.replace(year=today.year - arg)
         except ValueError:  # 29 February

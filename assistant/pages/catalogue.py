@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify, redirect, render_template, request, url_fo
 from .. import db
 from ..definitions import get_services
 from ..i18n import available_locales, remember_alongside, remember_language
+from ..web.redirects import safe_next
 
 bp = Blueprint("catalogue", __name__)
 
@@ -33,8 +34,7 @@ def healthz():
 
 def _back():
     """Where the user came from (a path on this site), else the catalogue."""
-    target = request.args.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else url_for("catalogue.index")
+    return safe_next(request.args.get("next"), url_for("catalogue.index"))
 
 
 @bp.get("/language/<code>")

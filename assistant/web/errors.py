@@ -1,7 +1,11 @@
 """Clear pages in the user's language for what goes wrong."""
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..applications.drafts import NotADraft
+from ..applications.steps import replay_step
 
 
 def init_app(app):
@@ -25,7 +29,11 @@ def init_app(app):
     def csrf_error(error):
         """An expired or missing security token: on a step, show what was typed again so nothing is lost."""
         if request.endpoint == "applications.step":
-            from ..applications.steps import replay_step
-            return replay_step(request.view_args["application_id"], request.view_args["step_id"])
+            try:
+                return replay_step(request.view_args["application_id"], request.view_args["step_id"])
+            except HTTPException as refused:  # a stranger's draft, an unknown step: the same answer as without the token
+                return app.handle_http_exception(refused)
+            except NotADraft:
+                return redirect(url_for("applications.show", application_id=request.view_args["application_id"]), code=303)
         return render_template("errors/error.html", title=_("This page has expired"),
                                message=_("For your security, the page could not be sent. Go back, reload the page and try again.")), 400
