@@ -1,15 +1,24 @@
 """Services as data: loading forms/*.yaml, every broken file named precisely, the CLI check, the Babel extractor,
 and a service added by a municipality as a YAML file alone, walked through the real app."""
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import write_po
+from click.testing import CliRunner
 
 from assistant import create_app
+from assistant.db import connect
+from assistant.definitions import SCHEMA, ServiceError, load_services
+from assistant.definitions.cli import forms_cli, untranslated
 from assistant.i18n import extract_yaml
 from assistant.questions import TYPES
-from assistant.definitions import SCHEMA, ServiceError, load_services
 from tests.conftest import answer_step, register, soup, start
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,8 +143,8 @@ BROKEN = [
      "steps/1/questions/0/checks/0/before", "check 'before' does not fit type 'number'"),
     ("two-rules-in-one-check", lambda d: step_q(d, 1, 1).update(checks=[{"after": "birth_date", "before": "today"}]),
      "steps/1/questions/1/checks/0",
-     "{'after': 'birth_date', 'before': 'today'} is valid under each of {'required': ['before']}, "
-     "{'required': ['after']}"),
+     ("{'after': 'birth_date', 'before': 'today'} is valid under each of {'required': ['before']}, "
+      "{'required': ['after']}")),
     ("prefill-unfitting-type", lambda d: step_q(d, 0, 0).update(prefill="birth_date"), "steps/0/questions/0/prefill",
      "profile key 'birth_date' does not fit type 'text'"),
     ("partial-on-text", lambda d: step_q(d, 0, 0).update(partial=True), "steps/0/questions/0/partial",
@@ -147,15 +156,46 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize("change,path,message", [pytest.param(*row[1:], id=row[0]) for row in BROKEN])
-def test_a_broken_file_names_file_path_and_problem(tmp_path, change, path, message):
+# Where each problem of BROKEN is shown to people: the line in the file `write` makes, and the ids around it.
+LOCATED = {
+    "missing-steps": (1, ""), "no-steps": (9, "steps"), "bad-service-id": (1, "id"), "fee-without-cents": (7, "fee/amount"),
+    "unknown-type": (14, "step 'you', question 'note', type"), "missing-label": (13, "step 'you', question 'note'"),
+    "unknown-key": (13, "step 'you', question 'note'"), "choice-without-choices": (16, "step 'you', question 'kind'"),
+    "choices-on-text": (16, "step 'you', question 'note', choices"),
+    "one-choice": (19, "step 'you', question 'kind', choices"),
+    "duplicate-question-id": (34, "step 'vehicle', question 'kind', id"), "duplicate-step-id": (31, "step 'you', id"),
+    "show-if-same-step": (29, "step 'you', question 'birth_date', show_if/kind"),
+    "show-if-later-question": (17, "step 'you', question 'note', show_if/plate"),
+    "step-show-if-own-question": (43, "step 'vehicle', show_if/plate"),
+    "step-show-if-unknown": (43, "step 'vehicle', show_if/colour"),
+    "show-if-not-a-choice": (43, "step 'vehicle', show_if/kind"),
+    "show-if-list-with-a-wrong-value": (43, "step 'vehicle', show_if/kind"),
+    "show-if-yes-instead-of-true": (43, "step 'vehicle', show_if/insured"),
+    "document-show-if-unknown": (46, "document 'photo', show_if/x"),
+    "date-check-on-text-question": (41, "step 'vehicle', question 'licensed', check 'after'"),
+    "date-check-on-itself": (41, "step 'vehicle', question 'licensed', check 'not_before'"),
+    "date-check-unknown": (41, "step 'vehicle', question 'licensed', check 'before'"),
+    "check-unfit-for-type": (38, "step 'vehicle', question 'plate', check 'min'"),
+    "date-check-on-a-number": (38, "step 'vehicle', question 'plate', check 'before'"),
+    "two-rules-in-one-check": (41, "step 'vehicle', question 'licensed', check 'after'"),
+    "prefill-unfitting-type": (16, "step 'you', question 'note', prefill"),
+    "partial-on-text": (16, "step 'you', question 'note', partial"),
+    "latin-on-date": (28, "step 'you', question 'birth_date', latin"),
+    "bad-regex": (38, "step 'vehicle', question 'plate', check 'pattern'"),
+}
+
+
+@pytest.mark.parametrize("change,path,message,line,where",
+                         [pytest.param(*row[1:], *LOCATED[row[0]], id=row[0]) for row in BROKEN])
+def test_a_broken_file_names_file_line_ids_and_problem(tmp_path, change, path, message, line, where):
     data = valid_service()
     change(data)
     file = write(tmp_path, data)
     with pytest.raises(ServiceError) as exc:
         load_services(tmp_path)
-    assert (exc.value.file, exc.value.path or "(top)", exc.value.message) == (str(file), path, message)
-    assert str(exc.value) == f"{file}: at {path}: {message}"
+    assert [(p.path or "(top)", p.message) for p in exc.value.problems] == [(path, message)]  # this one, nothing else
+    assert (exc.value.file, exc.value.line, exc.value.path or "(top)", exc.value.message) == (str(file), line, path, message)
+    assert str(exc.value) == f"{file}:{line}: " + (f"{where}: " if where else "") + message
 
 
 def test_the_valid_service_of_these_tables_loads(tmp_path):
@@ -194,8 +234,8 @@ def test_invalid_yaml_syntax_names_the_file_and_line(tmp_path, text, line):
     file = write(tmp_path, text)
     with pytest.raises(ServiceError) as exc:
         load_services(tmp_path)
-    assert str(exc.value).startswith(f"{file}: at (top): not valid YAML: ")
-    assert f"line {line}, column" in str(exc.value)
+    assert str(exc.value).startswith(f"{file}:{line}: not valid YAML: ")
+    assert "\n" not in str(exc.value)  # one line per problem
 
 
 @pytest.mark.parametrize("content,message", [
@@ -206,7 +246,7 @@ def test_a_file_that_is_not_a_mapping(tmp_path, content, message):
     file = write(tmp_path, content)
     with pytest.raises(ServiceError) as exc:
         load_services(tmp_path)
-    assert str(exc.value) == f"{file}: at (top): {message}"
+    assert str(exc.value) == f"{file}:1: {message}"
 
 
 def test_invalid_utf8_is_reported_as_invalid_yaml(tmp_path):
@@ -214,7 +254,7 @@ def test_invalid_utf8_is_reported_as_invalid_yaml(tmp_path):
     file.write_bytes("title: Gebühr\n".encode("latin-1"))
     with pytest.raises(ServiceError) as exc:
         load_services(tmp_path)
-    assert str(exc.value).startswith(f"{file}: at (top): not valid YAML: 'utf-8' codec can't decode byte 0xfc")
+    assert str(exc.value).startswith(f"{file}:1: not UTF-8: 'utf-8' codec can't decode byte 0xfc")
 
 
 def test_two_files_with_the_same_service_id(tmp_path):
@@ -222,7 +262,7 @@ def test_two_files_with_the_same_service_id(tmp_path):
     second = write(tmp_path, valid_service(), "b-parking.yaml")
     with pytest.raises(ServiceError) as exc:
         load_services(tmp_path)
-    assert str(exc.value) == f"{second}: at id: service id 'parking-permit' is also used by {first}"
+    assert str(exc.value) == f"{second}:1: id: service id 'parking-permit' is also used by {first}"
 
 
 def test_only_yaml_files_are_services(tmp_path):
@@ -242,14 +282,14 @@ def broken_dir(tmp_path):
     return folder
 
 
-BROKEN_MESSAGE = f"at steps/0/questions/0/type: 'dropdown' is not one of {TYPE_ENUM!r}"
+BROKEN_MESSAGE = f"14: step 'you', question 'note', type: 'dropdown' is not one of {TYPE_ENUM!r}"
 
 
 def test_a_broken_file_stops_start_up(broken_dir, tmp_path):
     with pytest.raises(ServiceError) as exc:
         create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE": str(tmp_path / "db.sqlite"),
                     "FORMS_DIR": str(broken_dir)})
-    assert str(exc.value) == f"{broken_dir / 'parking.yaml'}: {BROKEN_MESSAGE}"
+    assert str(exc.value) == f"{broken_dir / 'parking.yaml'}:{BROKEN_MESSAGE}"
 
 
 @pytest.fixture(scope="module")
@@ -259,10 +299,36 @@ def cli_app(tmp_path_factory):
     return create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE": str(folder / "db.sqlite")})
 
 
+def app_cli(app, *args):
+    """Run a command as `flask --app wsgi` does: inside the app's context."""
+    with app.app_context():
+        return app.test_cli_runner().invoke(args=list(args))
+
+
+@pytest.fixture
+def no_app_env(monkeypatch, tmp_path):
+    """An environment in which create_app fails (production without a secret key), with its own database path."""
+    env = {"ASSISTANT_ENV": "production", "ASSISTANT_DATABASE": str(tmp_path / "none.sqlite"),
+           "ASSISTANT_INSTANCE_PATH": str(tmp_path / "instance")}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ASSISTANT_SECRET_KEY", raising=False)
+    monkeypatch.delenv("ASSISTANT_FORMS_DIR", raising=False)
+    with pytest.raises(RuntimeError, match="ASSISTANT_SECRET_KEY must be set"):
+        create_app()
+    return env
+
+
+def forms_check(*args):
+    """Run `forms check` without any app, as `python -m assistant.definitions.cli` does."""
+    return CliRunner().invoke(forms_cli, ["check", *map(str, args)])
+
+
 def test_cli_forms_check_fails_on_a_broken_folder(cli_app, broken_dir):
-    result = cli_app.test_cli_runner().invoke(args=["forms", "check", str(broken_dir)])
+    result = app_cli(cli_app, "forms", "check", str(broken_dir))
     assert result.exit_code == 1
-    assert result.output == f"Error: {broken_dir / 'parking.yaml'}: {BROKEN_MESSAGE}\n"
+    assert result.output == (f"{broken_dir / 'parking.yaml'}:{BROKEN_MESSAGE}\n"
+                             f"Error: 1 problem(s) in the service files of {broken_dir}.\n")
     assert "services are valid" not in result.output
 
 
@@ -271,11 +337,11 @@ def test_the_app_serves_the_services_of_its_forms_folder(cli_app):
 
 
 def test_cli_forms_check_passes_the_real_folder(cli_app):
-    result = cli_app.test_cli_runner().invoke(args=["forms", "check", str(FORMS)])
+    result = app_cli(cli_app, "forms", "check", str(FORMS))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[-1] == "2 services are valid."
-    assert [line.split(" ")[0] for line in lines[:-1]] == REAL_IDS
+    assert [line.split(" ")[0] for line in lines[:-1]] == REAL_IDS  # and no warning: every text is translated
     assert lines[0].endswith("(declaration-of-commitment.yaml)")
 
 
@@ -283,9 +349,172 @@ def test_cli_forms_check_defaults_to_the_configured_folder(tmp_path):
     write(tmp_path, valid_service())
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE": str(tmp_path / "db.sqlite"),
                       "FORMS_DIR": str(tmp_path)})
-    result = app.test_cli_runner().invoke(args=["forms", "check"])
-    assert (result.exit_code, result.output) == (
-        0, "parking-permit v1: 2 steps, 6 questions (parking.yaml)\n1 services are valid.\n")
+    result = app_cli(app, "forms", "check")
+    assert result.exit_code == 0
+    assert result.stdout == "parking-permit v1: 2 steps, 6 questions (parking.yaml)\n1 services are valid.\n"
+
+
+def test_cli_forms_check_needs_no_app_and_defaults_to_the_forms_folder_of_the_environment(no_app_env, monkeypatch,
+                                                                                            tmp_path):
+    assert forms_check().stdout.splitlines()[-1] == "2 services are valid."  # the repository's forms/
+    write(tmp_path, valid_service())
+    monkeypatch.setenv("ASSISTANT_FORMS_DIR", str(tmp_path))
+    result = forms_check()
+    assert result.exit_code == 0
+    assert result.stdout == "parking-permit v1: 2 steps, 6 questions (parking.yaml)\n1 services are valid.\n"
+
+
+@pytest.fixture
+def many_broken(tmp_path):
+    """A folder where every file is broken in its own way, several at once; the expected report, line by line."""
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    write(folder, valid_service(), "a-valid.yaml")
+    write(folder, "id: parking\ntitle: x\nsteps: [unclosed\nfee: 1\n", "b-syntax.yaml")
+    (folder / "c-latin1.yaml").write_bytes("id: x\ntitle: Gebühr\n".encode("latin-1"))
+    write(folder, "- a list\n", "d-list.yaml")
+    schema = valid_service()   # three schema errors; consistency is checked once the schema holds
+    schema["fee"]["amount"] = "30"
+    step_q(schema, 0, 0)["type"] = "dropdown"
+    schema["steps"][1] = "vehicle"
+    write(folder, schema, "e-schema.yaml")
+    consistency = valid_service()
+    consistency["id"] = "other"
+    step_q(consistency, 1, 0)["id"] = "kind"
+    step_q(consistency, 1, 1)["checks"] = [{"after": "note"}]
+    consistency["steps"][1]["show_if"] = {"colour": "red"}
+    write(folder, consistency, "f-consistency.yaml")
+    (folder / "g-folder.yaml").mkdir()
+    write(folder, valid_service(), "h-same-id.yaml")
+    f = {name: folder / name for name in ["b-syntax.yaml", "c-latin1.yaml", "d-list.yaml", "e-schema.yaml",
+                                          "f-consistency.yaml", "g-folder.yaml", "h-same-id.yaml"]}
+    report = [
+        (f"{f['b-syntax.yaml']}:4: not valid YAML: expected ',' or ']', but got ':' at column 4 "
+         "(while parsing a flow sequence from line 3)"),
+        f"{f['c-latin1.yaml']}:2: not UTF-8: 'utf-8' codec can't decode byte 0xfc in position 16: invalid start byte",
+        f"{f['d-list.yaml']}:1: ['a list'] is not of type 'object'",
+        f"{f['e-schema.yaml']}:7: fee/amount: '30' does not match '^[0-9]+\\\\.[0-9]{{2}}$'",
+        f"{f['e-schema.yaml']}:14: step 'you', question 'note', type: 'dropdown' is not one of {TYPE_ENUM!r}",
+        f"{f['e-schema.yaml']}:31: step 2: 'vehicle' is not of type 'object'",
+        f"{f['f-consistency.yaml']}:34: step 'vehicle', question 'kind', id: question id 'kind' is used twice",
+        (f"{f['f-consistency.yaml']}:41: step 'vehicle', question 'licensed', check 'after': "
+         "'note' is not an earlier date question"),
+        f"{f['f-consistency.yaml']}:43: step 'vehicle', show_if/colour: 'colour' is not a question of an earlier step",
+        f"{f['g-folder.yaml']}: cannot be read: Is a directory",
+        f"{f['h-same-id.yaml']}:1: id: service id 'parking-permit' is also used by {folder / 'a-valid.yaml'}",
+    ]
+    return folder, report
+
+
+def test_cli_forms_check_reports_every_problem_of_every_file_with_line_and_ids(no_app_env, many_broken):
+    folder, report = many_broken
+    result = forms_check(folder)
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if ": warning: " not in line]
+    assert errors == report + [f"Error: 11 problem(s) in the service files of {folder}."]
+    assert "Traceback" not in result.output and "steps/" not in result.output
+
+
+def test_start_up_names_every_problem_too(many_broken, tmp_path):
+    folder, report = many_broken
+    with pytest.raises(ServiceError) as exc:
+        create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE": str(tmp_path / "db.sqlite"),
+                    "FORMS_DIR": str(folder)})
+    assert str(exc.value).splitlines() == report
+
+
+def test_python_m_runs_the_check_where_the_app_cannot_start(no_app_env, many_broken):
+    folder, report = many_broken
+    result = subprocess.run([sys.executable, "-m", "assistant.definitions.cli", str(folder)], cwd=ROOT,
+                            env=os.environ, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if line in report] == report
+
+
+@pytest.mark.xfail(strict=True, reason="wsgi.py builds the app at import, and `flask` loads it before it looks up "
+                                       "`forms`; needs a `flask.commands` entry point for forms_cli")
+def test_flask_forms_check_runs_where_the_app_cannot_start(no_app_env, many_broken):
+    folder, report = many_broken
+    result = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "forms", "check", str(folder)],
+                            cwd=ROOT, env=os.environ, capture_output=True, text=True, timeout=120, check=False)
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if line in report] == report
+
+
+def test_an_untranslated_label_is_a_warning_with_file_and_line(no_app_env, tmp_path):
+    text = (FORMS / "declaration-of-commitment.yaml").read_text(encoding="utf-8")
+    label = next(line for line in text.splitlines() if line.strip().startswith("label:"))
+    file = tmp_path / "declaration-of-commitment.yaml"
+    file.write_text(text.replace(label, label.split(":")[0] + ": A label nobody translated yet", 1), encoding="utf-8")
+    line = text.splitlines().index(label) + 1
+    result = forms_check(tmp_path)
+    assert result.exit_code == 0   # a warning does not fail the check
+    assert result.stderr == (f"{file}:{line}: warning: 'A label nobody translated yet' has no translation in "
+                             "de, ar, fa, ps, tr, uk, ru, ro, fr\n")
+    assert result.stdout.splitlines()[-1] == "1 services are valid."
+
+
+def test_a_missing_empty_or_fuzzy_translation_counts_as_untranslated(tmp_path):
+    write(tmp_path, EXTRA, "parking.yaml")
+    services = load_services(tmp_path)
+    texts = [message for _, _, message, _ in extract(EXTRA)]
+    locales = tmp_path / "locales"
+    for code in ("de", "fr", "en"):
+        (locales / code / "LC_MESSAGES").mkdir(parents=True)
+    de = Catalog(locale="de")
+    for text in texts:
+        if text != "Your ID card":                                  # a missing translation
+            de.add(text, "" if text == "What do you park?" else "übersetzt",  # an empty one
+                   flags=["fuzzy"] if text == "Park near your home." else [])  # a fuzzy one is not used either
+    with open(locales / "de" / "LC_MESSAGES" / "messages.po", "wb") as f:
+        write_po(f, de)
+    fr = Catalog(locale="fr")
+    for text in texts:
+        if text != "A car":
+            fr.add(text, "traduit")
+    with open(locales / "fr" / "LC_MESSAGES" / "messages.mo", "wb") as f:  # only the compiled catalog
+        write_mo(f, fr)
+    found = untranslated(services, locales)   # en has a folder but no catalog: English is the language of the ids
+    assert [(p.line, p.message) for p in found] == [
+        (4, "'Park near your home.' has no translation in de"), (17, "'Your ID card' has no translation in de"),
+        (37, "'What do you park?' has no translation in de"), (40, "'A car' has no translation in fr")]
+    assert all(p.warning and p.file == str(tmp_path / "parking.yaml") for p in found)
+
+
+def test_a_file_changed_under_drafts_without_a_new_version_fails_the_check(make_app, db_path, tmp_path, monkeypatch):
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    file = write(folder, valid_service())
+    client = make_app(FORMS_DIR=str(folder)).test_client()
+    register(client)
+    start(client, "parking-permit")   # a draft on version 1 as it is now
+    monkeypatch.setenv("ASSISTANT_DATABASE", str(db_path))
+    monkeypatch.setenv("ASSISTANT_FORMS_DIR", str(folder))
+    assert forms_check().exit_code == 0
+
+    changed = valid_service()
+    step_q(changed, 0, 0)["label"] = "Anything else to tell us?"
+    write(folder, changed)
+    result = forms_check()
+    assert result.exit_code == 1
+    assert [line for line in result.output.splitlines() if ": warning: " not in line] == [
+        (f"{file}:2: version 1 of 'parking-permit' was changed although 1 draft(s) were started on its earlier text; "
+         "raise 'version' when you change a service"),
+        f"Error: 1 problem(s) in the service files of {folder}."]
+
+    changed["version"] = 2
+    write(folder, changed)
+    assert forms_check().exit_code == 0
+
+
+def test_a_database_that_is_not_migrated_is_skipped(tmp_path, monkeypatch):
+    write(tmp_path, valid_service())
+    connect(str(tmp_path / "empty.sqlite")).close()
+    monkeypatch.setenv("ASSISTANT_DATABASE", str(tmp_path / "empty.sqlite"))
+    result = forms_check(tmp_path)
+    assert result.exit_code == 0
+    assert "draft" not in result.output
 
 
 # --- the Babel extractor for service files -----------------------------------------------------------------
