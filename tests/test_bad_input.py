@@ -92,3 +92,43 @@ def test_live_check_without_htmx_goes_back_to_the_step(applicant):
     data = form_fields(soup(applicant.get(url)))
     response = applicant.post(f"{url}/fields/birth_place", data=data | {"birth_place": "Hama"})
     assert response.status_code == 302 and response.location.endswith(url)
+
+
+def test_every_next_stays_on_the_site_however_it_is_dressed(client, applicant):
+    from tests.conftest import csrf_of
+    for target in ["/%09/evil.example", "//evil.example", "/\\evil.example", "https://evil.example/", "/%0A/evil.example",
+                   "javascript:alert(1)", "/\u2028/evil.example"]:
+        response = client.get("/language/de", query_string={"next": target.replace("%09", "\t").replace("%0A", "\n")})
+        assert response.status_code == 302 and response.location == "/", (target, response.location)
+    assert client.get("/language/de?next=/services/declaration-of-commitment").location == "/services/declaration-of-commitment"
+    fresh = client.application.test_client()
+    token = csrf_of(fresh, "/login")
+    login = fresh.post("/login?next=/%09/evil.example", data={"csrf_token": token, "email": "ana@example.org",
+                                                              "password": "correct horse battery"})
+    assert login.status_code == 302 and login.location == "/dashboard"
+
+
+def test_an_expired_token_on_a_strangers_a_submitted_or_an_unknown_step_is_the_right_answer(app, applicant, make_app):
+    from tests.conftest import english_client, register, submit_application
+    submitted, _ = submit_application(applicant, app, "declaration-of-commitment")
+    draft = draft_id_of(start(applicant, "declaration-of-commitment"))
+    assert applicant.post(f"/applications/{submitted}/steps/guarantor", data={"family_name": "X"}).status_code == 303
+    assert applicant.post(f"/applications/{draft}/steps/no-such-step", data={"family_name": "X"}).status_code == 404
+    stranger = register(english_client(make_app()), email="eve@example.org")
+    assert stranger.post(f"/applications/{draft}/steps/guarantor", data={"family_name": "X"}).status_code == 404
+    assert stranger.post("/applications/nothing/steps/guarantor", data={"family_name": "X"}).status_code == 404
+
+
+def test_an_answer_to_message_zero_is_a_bad_request_and_a_refused_file_keeps_the_text(app, applicant, db_path):
+    import io
+    from tests.conftest import csrf_of, submit_application
+    submitted, _ = submit_application(applicant, app, "declaration-of-commitment")
+    token = csrf_of(applicant, f"/applications/{submitted}")
+    zero = applicant.post(f"/applications/{submitted}/messages", data={"csrf_token": token, "body": "Hallo", "reply_to": "0"})
+    assert zero.status_code == 400
+    text = "Meine neue Adresse ist Hauptstraße 7 – bitte ändern."
+    refused = applicant.post(f"/applications/{submitted}/messages", content_type="multipart/form-data", data={
+        "csrf_token": token, "body": text, "file": (io.BytesIO(b"MZ not a document"), "virus.exe")})
+    assert refused.status_code == 422
+    assert soup(refused).select_one("#write-body").text == text                  # nothing typed is lost
+    assert sqlite3.connect(db_path).execute("SELECT count(*) FROM messages").fetchone()[0] == 0
