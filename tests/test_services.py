@@ -432,8 +432,6 @@ def test_python_m_runs_the_check_where_the_app_cannot_start(no_app_env, many_bro
     assert [line for line in result.stderr.splitlines() if line in report] == report
 
 
-@pytest.mark.xfail(strict=True, reason="wsgi.py builds the app at import, and `flask` loads it before it looks up "
-                                       "`forms`; needs a `flask.commands` entry point for forms_cli")
 def test_flask_forms_check_runs_where_the_app_cannot_start(no_app_env, many_broken):
     folder, report = many_broken
     result = subprocess.run([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "forms", "check", str(folder)],
