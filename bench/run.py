@@ -193,9 +193,9 @@ def peak_memory(master_pid):
 def slow_3g_first_page(port):
     """Seconds from "Start now" to the loaded first step, cold cache, over DevTools' slow 3G profile."""
     from playwright.sync_api import sync_playwright
-    from tests.test_browser import CHROMIUM, FLAGS
+    from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 360, "height": 640})
         base = f"http://127.0.0.1:{port}"
         page.goto(f"{base}/login")

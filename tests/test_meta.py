@@ -1,5 +1,7 @@
-"""The README keeps up with the code: every ASSISTANT_* variable the package reads and every `flask` command of the app."""
+"""The README keeps up with the code (every ASSISTANT_* variable the package reads, every `flask` command of the app),
+and the tests keep their own rules (fixtures from conftest only, browser tests wait on conditions)."""
 import re
+from pathlib import Path
 
 import click
 
@@ -49,3 +51,22 @@ def test_every_command_of_the_app_is_in_the_readme_commands(app):
     lines = readme_section("Commands").splitlines()
     documented = [p for p in paths if any(re.search(rf"\bflask(?: --app \S+)? {re.escape(p)}(?=\s|$)", line) for line in lines)]
     assert sorted(set(paths) - set(documented)) == []
+
+
+def lines_matching(pattern, *folders):
+    """'file:line' of every line of the Python files in `folders` (this file aside) that matches `pattern`."""
+    found = []
+    for folder in folders:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if path.resolve() != Path(__file__).resolve():
+                found += [f"{path.relative_to(ROOT)}:{number}" for number, line in
+                          enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if re.search(pattern, line)]
+    return found
+
+
+def test_fixtures_and_helpers_come_from_conftest_never_from_another_test_file():
+    assert lines_matching(r"^\s*(from|import)\s+tests\.test_", "tests", "bench") == []
+
+
+def test_browser_tests_wait_on_conditions_not_on_fixed_sleeps():
+    assert lines_matching(r"\bwait_for_timeout\(", "tests", "bench") == []
