@@ -1,11 +1,7 @@
 """Service definitions: loaded from forms/ at start-up, every version that ever had an application kept."""
-from pathlib import Path
-
 from flask import current_app
 
-from ..db import connect
-from . import versions
-from .cli import forms_cli
+from .cli import drift, forms_cli
 from .loader import SCHEMA, ServiceError, load_file, load_services  # noqa: F401 (the package's interface)
 from .model import Question, Service, Step, matches  # noqa: F401
 
@@ -19,19 +15,5 @@ def init_app(app):
     """Load the services once; a broken file stops start-up, a file changed under existing drafts is reported."""
     app.extensions["services"] = load_services(app.config["FORMS_DIR"])
     app.cli.add_command(forms_cli)
-    for problem in _drift(app):
-        app.logger.warning(problem)
-
-
-def _drift(app):
-    """What `versions.drifted` finds in the configured database, if it exists and is migrated."""
-    path = Path(app.config["DATABASE"])
-    if not path.exists():
-        return []
-    db = connect(str(path))
-    try:
-        if not db["definitions"].exists():
-            return []
-        return versions.drifted(db, app.extensions["services"])
-    finally:
-        db.close()
+    for problem in drift(app.extensions["services"], app.config["DATABASE"]):
+        app.logger.warning(str(problem))

@@ -1,5 +1,8 @@
-"""`flask forms check`: every problem of every service file at once, with file and line; needs no app, so it also runs
-when the app cannot start (`python -m assistant.definitions.cli` where even `flask --app wsgi` fails to import)."""
+"""`flask forms check`: every problem of every service file at once, with file and line.
+
+It needs no app: Flask finds the `forms` commands as a plugin (pyproject.toml), so the check also runs where the
+app cannot start, which is when it is needed most.
+"""
 import os
 import sqlite3
 from pathlib import Path
@@ -91,6 +94,3 @@ def check_command(folder):
         click.echo(f"{s.id} v{s.version}: {len(s.steps)} steps, {len(s.questions)} questions ({Path(s.source).name})")
     click.echo(f"{len(services)} services are valid.")
 
-
-if __name__ == "__main__":  # python -m assistant.definitions.cli [FOLDER]: for when the app cannot be built
-    check_command()
