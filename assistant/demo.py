@@ -11,7 +11,7 @@ DEMO_PROFILE = {
     "family_name": "Haddad", "given_names": "Lina", "birth_date": "1990-03-27", "birth_place": "Aleppo",
     "birth_country": "SY", "nationality": "SY", "phone": "+4915123456789", "email": DEMO_EMAIL,
     "address": {"street": "Musterstraße 1", "postcode": "10115", "city": "Berlin", "country": "DE"},
-    "passport_number": "N01234567", "passport_country": "SY", "passport_expiry": "2030-05-31",
+    "passport_number": "N01234567", "name_in_passport": "HADDAD LINA", "passport_country": "SY", "passport_expiry": "2030-05-31",
 }
 
 

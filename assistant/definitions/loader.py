@@ -12,6 +12,8 @@ from ..people.profile import PREFILL_TYPES
 from .model import Question, Service, Step
 
 SCHEMA = json.loads((Path(__file__).parent / "service.schema.json").read_text())
+# The profile keys a question may be prefilled from are defined once, by the profile.
+SCHEMA["$defs"]["question"]["properties"]["prefill"]["enum"] = sorted(PREFILL_TYPES)
 DATE_CHECKS = ("after", "before", "not_after", "not_before")
 
 

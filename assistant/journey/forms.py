@@ -2,7 +2,6 @@
 import hashlib
 import json
 import re
-from datetime import date
 from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _

@@ -24,6 +24,8 @@ PROFILE = [
     {"id": "phone", "type": "phone", "label": N_("Phone number"), "autocomplete": "tel"},
     {"id": "email", "type": "email", "label": N_("E-mail address"), "autocomplete": "email"},
     {"id": "passport_number", "type": "passport", "label": N_("Passport number")},
+    {"id": "name_in_passport", "type": "name", "latin": True, "label": N_("Name in Latin letters, as in the passport"),
+     "hint": N_("As in the lines with the < signs on the document, family name first, for example HADDAD LINA.")},
     {"id": "passport_country", "type": "nationality", "label": N_("Country that issued the passport")},
     {"id": "passport_expiry", "type": "date", "label": N_("Passport valid until"), "hint": N_("For example 27.03.2030."),
      "checks": [{"after": "today"}]},
@@ -31,4 +33,4 @@ PROFILE = [
 COUNTRY_TYPES = {"country", "nationality"}  # a nationality list and a country list hold the same codes
 PREFILL_TYPES = {p["id"]: COUNTRY_TYPES if p["type"] in COUNTRY_TYPES else {p["type"]} for p in PROFILE}
 # What the packet's applicant block and the receipt's name take from the answers, by prefill key.
-APPLICANT_KEYS = ("family_name", "given_names", "birth_date", "nationality")
+APPLICANT_KEYS = ("family_name", "given_names", "name_in_passport", "birth_date", "nationality")
