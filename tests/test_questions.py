@@ -3,7 +3,10 @@
 Every row names the exact canonical value or the exact (English) message, so a change in behaviour shows up
 as one failing row. Messages are compared in English, the language of the message ids.
 """
+import json
+import sqlite3
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -15,6 +18,8 @@ from assistant.journey import build_form
 from assistant.i18n import normalize_digits
 from assistant.questions import TYPES
 from assistant.definitions import Question
+from assistant.questions.contact import valid_email
+from tests.conftest import PASSWORD, csrf_of, english_client, soup
 
 TODAY = date.today()
 THIS_YEAR = TODAY.year
@@ -467,6 +472,12 @@ PHONE = "Enter a phone number, for example 0151 23456789 or +49 151 23456789."
     ("garbage", Refused(PHONE)),
     ("123", Refused(PHONE)),
     ("", Refused(PHONE)),
+    ("030 12345678 ext. 12", "+493012345678;ext=12"),    # an extension is kept, as RFC 3966 writes it
+    ("030 12345678 x12", "+493012345678;ext=12"),
+    ("030 12345678 Durchwahl 12", "+493012345678;ext=12"),
+    ("030 12345678 Dw. 12", "+493012345678;ext=12"),
+    ("+49 30 12345678;ext=12", "+493012345678;ext=12"),
+    ("030 12345678-12", "+49301234567812"),              # a German direct dial is part of the number
 ])
 def test_phone(app, raw, expected):
     assert_parses(app, "phone", raw, expected)
@@ -479,15 +490,56 @@ EMAIL = "Enter an e-mail address like name@example.org."
     ("person@example.org", "person@example.org"),
     ("  person@example.org ", "person@example.org"),
     ("Ana.Lima+visa@mail.example.de", "Ana.Lima+visa@mail.example.de"),
+    ("Person@Example.ORG", "Person@example.org"),        # the domain is case-free, the local part is kept
+    ("ä@bücher.de", "ä@bücher.de"),                     # internationalized: stored in Unicode
+    ("info@xn--bcher-kva.de", "info@bücher.de"),
+    ("a\u0308@bu\u0308cher.de", "ä@bücher.de"),          # decomposed: stored NFC
+    ("x" * 64 + "@example.org", "x" * 64 + "@example.org"),
+    ("x" * 65 + "@example.org", Refused(EMAIL)),         # more than 64 characters before the @
+    ("person@example.o", "person@example.o"),            # DNS syntax allows a one-letter top-level domain
     ("person@example", Refused(EMAIL)),
-    ("person@example.o", Refused(EMAIL)),
     ("per son@example.org", Refused(EMAIL)),
     ("person@@example.org", Refused(EMAIL)),
     ("person.example.org", Refused(EMAIL)),
     ("a@" + "b" * 250 + ".org", Refused(EMAIL)),
-])
+    ("pers\x00on@example.org", Refused(EMAIL)),          # refused, not repaired into another address
+    ("pers\x1bon@example.org", Refused(EMAIL)),
+    ("person@example.org\u202e", Refused(EMAIL)),
+    ("pers\u200bon@example.org", Refused(EMAIL)),
+    ("person@example.org\n", "person@example.org"),     # surrounding white space is no part of it
+], ids=lambda v: ascii(v)[:40] if isinstance(v, str) else None)
 def test_email(app, raw, expected):
     assert_parses(app, "email", raw, expected)
+    if isinstance(expected, Refused):
+        with pytest.raises(ValidationError):
+            valid_email(raw)
+    else:
+        assert valid_email(raw) == expected
+
+
+@pytest.mark.parametrize("email,status", [
+    ("ä@bücher.de", 302), ("pers\x00on@example.org", 422), ("pers\x1bon@example.org", 422),
+    ("person@example.org\u202e", 422), ("x" * 65 + "@example.org", 422),
+], ids=["idn", "nul", "esc", "rlo", "65"])
+def test_registration_and_feedback_use_the_same_e_mail_check(make_app, email, status):
+    app = make_app()
+    client = english_client(app)
+    response = client.post("/register", data={"email": email, "password": PASSWORD, "confirm": PASSWORD,
+                                              "csrf_token": csrf_of(client, "/register")})
+    assert response.status_code == status
+    feedback = client.post("/accessibility", data={"email": email, "message": "Kontrast zu schwach.",
+                                                   "csrf_token": csrf_of(client, "/accessibility")})
+    assert feedback.status_code == (303 if status == 302 else 422)
+    if status == 422:
+        assert EMAIL in soup(response).text and EMAIL in soup(feedback).text
+    else:
+        db = sqlite3.connect(app.config["DATABASE"])
+        assert db.execute("SELECT email FROM accounts").fetchall() == [("ä@bücher.de",)]
+        assert db.execute("SELECT email FROM feedback").fetchall() == [("ä@bücher.de",)]
+        other = english_client(app)                      # the ASCII form of the domain finds the account
+        login = other.post("/login", data={"email": "ä@XN--BCHER-KVA.de", "password": PASSWORD,
+                                           "csrf_token": csrf_of(other, "/login")})
+        assert login.status_code == 302
 
 
 DOCUMENT = "Enter the document number as printed: 6 to 9 letters and digits."
@@ -581,11 +633,18 @@ COUNTRY = "Choose a country from the list."
     ("tr", "TR", "TR"),
     ("DE", "DE", "DE"),
     ("SY", "SY", "SY"),
+    ("XK", "XK", "XK"),                           # Kosovo: user-assigned, used by the EU and Germany
     ("ZZ", Refused(COUNTRY), Refused(COUNTRY)),   # unknown region
     ("EU", Refused(COUNTRY), Refused(COUNTRY)),   # not a country
     ("UN", Refused(COUNTRY), Refused(COUNTRY)),
-    ("XXA", Refused(COUNTRY), "XXA"),             # stateless (ICAO 9303)
-    ("XXX", Refused(COUNTRY), "XXX"),             # nationality unclear
+    ("IC", Refused(COUNTRY), Refused(COUNTRY)),   # CLDR's Canary Islands: no ISO 3166-1 code
+    ("EA", Refused(COUNTRY), Refused(COUNTRY)),
+    ("TA", Refused(COUNTRY), Refused(COUNTRY)),
+    ("stateless", Refused(COUNTRY), "stateless"),
+    ("unclear", Refused(COUNTRY), "unclear"),
+    ("unknown", Refused(COUNTRY), "unknown"),
+    ("XXA", Refused(COUNTRY), "stateless"),       # ICAO 9303 codes of older answers read as the words
+    ("XXX", Refused(COUNTRY), "unclear"),
     ("TUR", Refused(COUNTRY), Refused(COUNTRY)),  # alpha-3 is not the stored form
     ("", Refused(COUNTRY), Refused(COUNTRY)),
 ])
@@ -594,18 +653,29 @@ def test_country_and_nationality(app, raw, country, nationality):
     assert_parses(app, "nationality", raw, nationality)
 
 
-def test_country_lists_have_no_pseudo_territories_and_nationality_starts_with_the_icao_extras(app):
+def test_country_lists_have_no_pseudo_territories_and_nationality_starts_with_the_words(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         countries = TYPES["country"].choices()
         nationalities = TYPES["nationality"].choices()
     codes = [code for code, _ in countries]
-    assert {"EU", "EZ", "UN", "QO", "ZZ", "XXA"} & set(codes) == set()
-    assert {"DE", "TR", "SY", "UA"} <= set(codes)
+    assert {"EU", "EZ", "UN", "QO", "ZZ", "XXA", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"} & set(codes) == set()
+    assert {"DE", "TR", "SY", "UA", "XK"} <= set(codes)
     assert all(len(code) == 2 for code in codes)
-    assert nationalities[:2] == [("XXA", "Stateless"), ("XXX", "Nationality unclear")]
-    assert nationalities[2:] == countries
+    assert nationalities[:3] == [("stateless", "Stateless"), ("unclear", "Nationality unclear"),
+                                 ("unknown", "Nationality unknown")]
+    assert nationalities[3:] == countries
     names = [name.casefold() for _, name in countries]
     assert names == sorted(names)
+
+
+ISO_CODES = Path("/usr/share/iso-codes/json/iso_3166-1.json")
+
+
+@pytest.mark.skipif(not ISO_CODES.exists(), reason="Debian's iso-codes is not installed")
+def test_country_codes_are_iso_3166_1_and_kosovo(app):
+    iso = {c["alpha_2"] for c in json.loads(ISO_CODES.read_text(encoding="utf-8"))["3166-1"]}
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert {code for code, _ in TYPES["country"].choices()} == iso | {"XK"}
 
 
 CHOICES = [{"value": "employment", "label": "Work"}, {"value": "studies", "label": "Studies"}]
@@ -654,12 +724,19 @@ def test_text_and_longtext(app, qtype, raw, expected):
     ("phone", "+4915123456789", "+49 1512 3456789"),
     ("iban", "DE89370400440532013000", "DE89 3704 0044 0532 0130 00"),
     ("passport", "C01X00T47", "C01X00T47"),
-    ("nationality", "XXA", "XXA"),
+    ("nationality", "stateless", "stateless"),
+    ("nationality", "XK", "XK"),
+    ("phone", "+493012345678;ext=12", "+49 30 12345678 ext. 12"),
     ("address", address(), address()),
 ])
 def test_to_raw_round_trip(app, qtype, value, raw):
     assert TYPES[qtype].to_raw(value) == raw
     assert parse(app, qtype, raw, partial=qtype == "date") == value
+
+
+def test_an_older_icao_nationality_is_prefilled_as_its_word(app):
+    assert TYPES["nationality"].to_raw("XXA") == "stateless"
+    assert parse(app, "nationality", TYPES["nationality"].to_raw("XXX")) == "unclear"
 
 
 # --- shown in the user's language ------------------------------------------------------------------------
@@ -670,7 +747,11 @@ def test_to_raw_round_trip(app, qtype, value, raw):
     ("country", "DE", "de", "Deutschland"),
     ("country", "DE", "en", "Germany"),
     ("nationality", "UA", "de", "Ukraine"),
-    ("nationality", "XXA", "en", "Stateless"),
+    ("nationality", "stateless", "en", "Stateless"),
+    ("nationality", "unknown", "en", "Nationality unknown"),
+    ("nationality", "XXA", "en", "Stateless"),        # stored before the words
+    ("nationality", "XK", "de", "Kosovo"),
+    ("phone", "+493012345678;ext=12", "en", "+49 30 12345678, extension 12"),
     ("money", "1250.50", "de", "1.250,50\u00a0€"),
     ("money", "1250.50", "en", "€1,250.50"),
     ("money", "0.00", "de", "0,00\u00a0€"),

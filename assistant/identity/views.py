@@ -9,10 +9,11 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from .. import mail
 from ..db import get_db
+from ..questions.contact import valid_email
 from . import Account, create_account, load_account
 
 bp = Blueprint("accounts", __name__)
@@ -24,6 +25,19 @@ def _safe_next(target):
         return target
     staff = current_user.is_authenticated and current_user.role != "applicant"
     return url_for("office.inbox") if staff else url_for("applications.dashboard")
+
+
+def _normalized_email(form, field):
+    """The one e-mail check of every form; the account keeps the address as email-validator normalizes it."""
+    field.data = valid_email(field.data)
+
+
+def _lookup_email(typed):
+    """The address as registration stored it, so an address typed with an ASCII (xn--) domain finds its account."""
+    try:
+        return valid_email(typed)
+    except ValidationError:
+        return (typed or "").strip()
 
 
 class LoginForm(FlaskForm):
@@ -38,8 +52,7 @@ class LoginForm(FlaskForm):
 class RegisterForm(LoginForm):
     """A new account."""
     email = EmailField(_l("E-mail address"), validators=[
-        DataRequired(_l("Enter your e-mail address.")),
-        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$", message=_l("Enter an e-mail address like name@example.org."))])
+        DataRequired(_l("Enter your e-mail address.")), _normalized_email])
     password = PasswordField(_l("Password"), validators=[
         DataRequired(_l("Enter your password.")),
         Length(min=10, max=200, message=_l("Choose a password with at least 10 characters."))])
@@ -68,7 +81,7 @@ def login():
     """Log in with e-mail and password."""
     form = LoginForm()
     if form.validate_on_submit():
-        row = get_db().execute("SELECT * FROM accounts WHERE email = ?", [form.email.data.strip()]).fetchone()
+        row = get_db().execute("SELECT * FROM accounts WHERE email = ?", [_lookup_email(form.email.data)]).fetchone()
         if row and check_password_hash(row["password_hash"], form.password.data):
             login_user(Account(row))
             return redirect(_safe_next(request.args.get("next")))
@@ -114,14 +127,15 @@ def forgot():
     """Send a single-use link to set a new password; the answer never tells whether the address has an account."""
     form = ForgotForm()
     if form.validate_on_submit():
-        row = get_db().execute("SELECT id, locale FROM accounts WHERE email = ?", [form.email.data.strip()]).fetchone()
+        address = _lookup_email(form.email.data)
+        row = get_db().execute("SELECT id, locale FROM accounts WHERE email = ?", [address]).fetchone()
         if row:
             token = secrets.token_urlsafe(32)
             get_db().execute(
                 "INSERT INTO password_resets (token_hash, account_id, expires_at) "
                 f"VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{RESET_MINUTES} minutes'))", [_token_hash(token), row["id"]])
             with force_locale(row["locale"] or str(get_locale())):
-                mail.send(form.email.data.strip(), _("Set a new password"),
+                mail.send(address, _("Set a new password"),
                           _("Someone asked to set a new password for your account at %(office)s.\n\nTo choose a new password, "
                             "open this link within %(minutes)s minutes:\n%(link)s\n\nIf it was not you, ignore this e-mail.",
                             office=current_app.config["OFFICE_NAME"], minutes=RESET_MINUTES,

@@ -3,9 +3,11 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms.validators import ValidationError
 
 from .. import mail
 from ..db import get_db
+from ..questions.contact import valid_email
 
 bp = Blueprint("pages", __name__)
 
@@ -27,8 +29,11 @@ def accessibility():
                   (("name", 200), ("email", 254), ("page", 500), ("message", 5000))}
         if not values["message"]:
             errors["message"] = _("Describe the barrier you found.")
-        if values["email"] and "@" not in values["email"]:
-            errors["email"] = _("Enter an e-mail address like name@example.org.")
+        if values["email"]:
+            try:
+                values["email"] = valid_email(request.form.get("email"))  # whole, not cut to 254 into another address
+            except ValidationError as exc:
+                errors["email"] = str(exc)
         if not errors:
             get_db().execute("INSERT INTO feedback (name, email, page, message, locale) VALUES (?, ?, ?, ?, ?)",
                              [values["name"], values["email"], values["page"], values["message"], request.accept_languages.best])

@@ -7,7 +7,7 @@ from .contact import Email, Phone
 from .date import Date
 from .identifiers import Iban, Passport
 from .number import Money, Number
-from .place import STATELESS, UNCLEAR, Address, Country, Nationality  # noqa: F401 (the package's interface)
+from .place import STATELESS, UNCLEAR, UNKNOWN, Address, Country, Nationality  # noqa: F401 (the package's interface)
 from .text import LongText, Name, Text
 
 TYPES = {

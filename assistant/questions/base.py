@@ -3,6 +3,8 @@ from flask_babel import lazy_gettext as _
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
+from ..text import canonical
+
 MAX_TEXT = 200
 MAX_LONGTEXT = 4000
 
@@ -11,14 +13,24 @@ class QuestionType:
     """A plain one-line text answer; the other types refine it."""
     field_class = StringField
     max_length = MAX_TEXT
+    lines = False  # keep line breaks and tabs (text of several lines)
+    plain = True   # drop the invisible characters that reorder or hide text
+
+    def clean(self, raw):
+        """The typed text through the one canonicaliser (assistant/text.py), so no type stores controls or other forms."""
+        return canonical(raw or "", lines=self.lines, plain=self.plain)
 
     def blank(self, raw):
         """Whether nothing was answered."""
         return not (raw or "").strip()
 
     def parse(self, raw, q):
-        """Turn the typed answer into its canonical value, or raise ValidationError."""
-        text = " ".join(raw.split())
+        """Turn the typed answer into its canonical value, or raise ValidationError; every type passes clean() first."""
+        return self.read(self.clean(raw), q)
+
+    def read(self, text, q):
+        """The canonical value of the cleaned text, or raise ValidationError."""
+        text = " ".join(text.split())
         if len(text) > self.max_length:
             raise ValidationError(_("Your answer is too long: at most %(max)s characters.", max=self.max_length))
         return text

@@ -9,7 +9,7 @@ from .base import QuestionType
 class Choice(QuestionType):
     """One of the question's choices."""
 
-    def parse(self, raw, q):
+    def read(self, raw, q):
         if raw not in {c["value"] for c in q.choices}:
             raise ValidationError(_("Choose one of the options."))
         return raw
@@ -21,7 +21,7 @@ class Choice(QuestionType):
 class YesNo(QuestionType):
     """Yes or no, stored as true or false."""
 
-    def parse(self, raw, q):
+    def read(self, raw, q):
         if raw not in ("yes", "no"):
             raise ValidationError(_("Choose yes or no."))
         return raw == "yes"

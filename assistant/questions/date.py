@@ -11,7 +11,7 @@ from .base import QuestionType
 class Date(QuestionType):
     """A date, perhaps with unknown day or month (see assistant/dates.py)."""
 
-    def parse(self, raw, q):
+    def read(self, raw, q):
         try:
             return dates.parse(normalize_digits(raw), partial=q.partial)
         except dates.DateError as exc:

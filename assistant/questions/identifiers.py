@@ -12,7 +12,7 @@ from .base import QuestionType
 class Passport(QuestionType):
     """A passport or travel document number as printed (ICAO 9303: letters and digits)."""
 
-    def parse(self, raw, q):
+    def read(self, raw, q):
         text = re.sub(r"[\s<-]", "", normalize_digits(raw)).upper()
         if not re.fullmatch(r"[A-Z0-9]{6,9}", text):
             raise ValidationError(_("Enter the document number as printed: 6 to 9 letters and digits."))
@@ -22,7 +22,7 @@ class Passport(QuestionType):
 class Iban(QuestionType):
     """An IBAN, checked with python-stdnum, stored compact."""
 
-    def parse(self, raw, q):
+    def read(self, raw, q):
         try:
             return stdnum_iban.validate(normalize_digits(raw))
         except Exception:  # stdnum raises several ValidationError subclasses

@@ -13,7 +13,7 @@ from .base import QuestionType
 class Number(QuestionType):
     """A whole number."""
 
-    def parse(self, raw, q):
+    def read(self, raw, q):
         text = normalize_digits(raw).strip().replace(" ", "")
         if not re.fullmatch(r"-?\d{1,9}", text):
             raise ValidationError(_("Enter a whole number, for example 3."))
@@ -29,7 +29,7 @@ class Number(QuestionType):
 class Money(QuestionType):
     """An amount in euros, stored with two decimals; never negative."""
 
-    def parse(self, raw, q):
+    def read(self, raw, q):
         text = normalize_digits(raw).strip().replace("€", "").replace("EUR", "").replace(" ", "").replace("\u00a0", "")
         negative = text.startswith("-")
         amount = self._amount(text.lstrip("-+"))

@@ -9,44 +9,52 @@ from wtforms.validators import ValidationError
 from ..i18n import normalize_digits
 from .base import MAX_TEXT, QuestionType
 
-PSEUDO_TERRITORIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
-STATELESS, UNCLEAR = "XXA", "XXX"
+# CLDR names more territories than ISO 3166-1 has: groupings, unknown and private-use codes, and
+# exceptional reservations (Ascension, Clipperton, Sark, Diego Garcia, Ceuta and Melilla, Canaries,
+# Tristan da Cunha). Kosovo (XK, user-assigned) stays: the EU and German authorities use it.
+NOT_ISO = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "AC", "CP", "CQ", "DG", "EA", "IC", "TA"}
+# A nationality that is no country, stored as these words (docs/packet.md); never a two-letter code.
+STATELESS, UNCLEAR, UNKNOWN = "stateless", "unclear", "unknown"
+NO_COUNTRY = {STATELESS: _("Stateless"), UNCLEAR: _("Nationality unclear"), UNKNOWN: _("Nationality unknown")}
+LEGACY = {"XXA": STATELESS, "XXX": UNCLEAR}  # ICAO 9303 codes of answers stored earlier: read and shown as their words
 
 
 @lru_cache(maxsize=32)
-def _countries(locale, with_nationality_extras):
-    """ISO 3166 countries named in a language (CLDR), sorted by name."""
+def _countries(locale):
+    """ISO 3166-1 countries and Kosovo, named in a language (CLDR), sorted by name."""
     names = Locale.parse(locale).territories
     pairs = [(code, names[code]) for code in Locale.parse("en").territories
-             if len(code) == 2 and code.isalpha() and code not in PSEUDO_TERRITORIES and code in names]
+             if len(code) == 2 and code.isalpha() and code not in NOT_ISO and code in names]
     pairs.sort(key=lambda p: p[1].casefold())
     return pairs
 
 
 class Country(QuestionType):
-    """An ISO 3166-1 alpha-2 country code chosen from a list named in the user's language."""
-    extras = False
+    """An ISO 3166-1 alpha-2 country code (or XK, Kosovo) chosen from a list named in the user's language."""
+    extras = {}
 
     def choices(self):
         """(code, name) pairs in the user's language, with the extra answers first."""
-        pairs = list(_countries(str(get_locale()), self.extras))
-        if self.extras:
-            pairs = [(STATELESS, _("Stateless")), (UNCLEAR, _("Nationality unclear"))] + pairs
-        return pairs
+        return list(self.extras.items()) + _countries(str(get_locale()))
 
-    def parse(self, raw, q):
-        code = raw.strip().upper()
+    def read(self, raw, q):
+        raw = raw.strip()
+        code = LEGACY.get(raw.upper(), raw.lower() if raw.lower() in self.extras else raw.upper())
         if code not in dict(self.choices()):
             raise ValidationError(_("Choose a country from the list."))
         return code
 
     def display(self, value, q):
+        value = self.to_raw(value)
         return dict(self.choices()).get(value, value)
+
+    def to_raw(self, value):
+        return LEGACY.get(value, value)
 
 
 class Nationality(Country):
-    """A nationality: a country, or stateless / unclear as ICAO 9303 allows."""
-    extras = True
+    """A nationality: a country, or stateless, unclear or unknown (the words, not ICAO's XXA / XXX)."""
+    extras = NO_COUNTRY
 
 
 class Address(QuestionType):
@@ -57,14 +65,18 @@ class Address(QuestionType):
         raw = raw or {}
         return not any((raw.get(p) or "").strip() for p in self.parts if p != "country")
 
-    def parse(self, raw, q):
-        a = {p: " ".join(normalize_digits(str(raw.get(p) or "")).split()) for p in self.parts}
+    def clean(self, raw):
+        """Each part through the one canonicaliser."""
+        return {p: super(Address, self).clean(str((raw or {}).get(p) or "")) for p in self.parts}
+
+    def read(self, raw, q):
+        a = {p: " ".join(normalize_digits(raw[p]).split()) for p in self.parts}
         a["country"] = a["country"].upper() or "DE"
         if any(len(v) > MAX_TEXT for v in a.values()):
             raise ValidationError(_("Your answer is too long: at most %(max)s characters.", max=MAX_TEXT))
         if not a["street"]:
             raise ValidationError(_("Enter the street and house number."))
-        if a["country"] not in dict(_countries("en", False)):
+        if a["country"] not in dict(_countries("en")):
             raise ValidationError(_("Choose a country from the list."))
         if a["country"] == "DE" and not re.fullmatch(r"\d{5}", a["postcode"]):
             raise ValidationError(_("A German postcode has five digits, for example 10115."))
@@ -73,7 +85,7 @@ class Address(QuestionType):
         return a
 
     def display(self, value, q):
-        country = dict(_countries(str(get_locale()), False)).get(value["country"], value["country"])
+        country = dict(_countries(str(get_locale()))).get(value["country"], value["country"])
         return ", ".join(filter(None, [value["street"], f"{value['postcode']} {value['city']}".strip(), country]))
 
     def formdata(self, q, raw):

@@ -16,9 +16,10 @@ class LongText(QuestionType):
     """Several lines; line breaks are kept."""
     field_class = TextAreaField
     max_length = MAX_LONGTEXT
+    lines, plain = True, False  # a message may mix scripts and needs its direction marks
 
-    def parse(self, raw, q):
-        text = raw.strip().replace("\r\n", "\n")
+    def read(self, text, q):
+        text = text.strip()
         if len(text) > self.max_length:
             raise ValidationError(_("Your answer is too long: at most %(max)s characters.", max=self.max_length))
         return text
@@ -28,8 +29,8 @@ class Name(QuestionType):
     """A person's name in any script, or in the Latin letters of the passport's machine-readable zone."""
     latin = re.compile(r"^[A-Za-z]+(?:[ '\-][A-Za-z]+)*$")
 
-    def parse(self, raw, q):
-        text = super().parse(raw, q)
+    def read(self, text, q):
+        text = super().read(text, q)
         if q.latin and not self.latin.match(text):
             raise ValidationError(_("Write the name in Latin letters (A to Z) as in the machine-readable zone of your passport."))
         if not any(ch.isalpha() for ch in text) or any(ch.isdigit() for ch in text):
