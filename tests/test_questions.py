@@ -612,8 +612,8 @@ LETTERS = "Enter a name with letters only."
     ("Müller-Lüdenscheidt", "Müller-Lüdenscheidt", Refused(LATIN)),
     ("Müller", "Müller", Refused(LATIN)),
     ("MUELLER", "MUELLER", "MUELLER"),
-    ("O'Neil", "O'Neil", "O'Neil"),
-    ("  Anna   Maria ", "Anna Maria", "Anna Maria"),
+    ("O'Neil", "O'Neil", "O'NEIL"),                     # the passport's spelling is stored in its capitals
+    ("  Anna   Maria ", "Anna Maria", "ANNA MARIA"),
     ("R2D2", Refused(LETTERS), Refused(LATIN)),
     ("Anna 2", Refused(LETTERS), Refused(LATIN)),
     ("---", Refused(LETTERS), Refused(LATIN)),

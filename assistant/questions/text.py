@@ -35,4 +35,4 @@ class Name(QuestionType):
             raise ValidationError(_("Write the name in Latin letters (A to Z) as in the machine-readable zone of your passport."))
         if not any(ch.isalpha() for ch in text) or any(ch.isdigit() for ch in text):
             raise ValidationError(_("Enter a name with letters only."))
-        return text
+        return text.upper() if q.latin else text  # in capitals, as the passport's machine-readable zone prints it
