@@ -48,12 +48,17 @@ def from_environment(instance_path):
     }
 
 
+MIN_SECRET_LENGTH = 32
+
+
 def ensure_secret_key(app):
-    """Keep a generated key in the instance folder in development; refuse to run production without one."""
-    if app.config.get("SECRET_KEY"):
+    """Keep a generated key in the instance folder in development; refuse to run production without a strong one."""
+    key = app.config.get("SECRET_KEY")
+    if app.config["ENV_NAME"] == "production" and (not key or len(key) < MIN_SECRET_LENGTH or len(set(key)) < 10):
+        raise RuntimeError(f"ASSISTANT_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} characters "
+                           "when ASSISTANT_ENV=production (for example: python3 -c 'import secrets; print(secrets.token_hex(32))')")
+    if key:
         return
-    if app.config["ENV_NAME"] == "production":
-        raise RuntimeError("ASSISTANT_SECRET_KEY must be set when ASSISTANT_ENV=production")
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_hex(32))

@@ -1,5 +1,6 @@
 """Demo data for a first look: an applicant with a filled profile."""
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from .db import get_db
@@ -22,8 +23,10 @@ def demo_cli():
 
 @demo_cli.command("load")
 def load_command():
-    """Create the demo applicant (once) and print the login."""
-    from .accounts import create_account
+    """Create the demo accounts (once) and print their logins; never in production, where they would be a way in."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("Demo accounts are not created when ASSISTANT_ENV=production.")
+    from .identity import create_account
     accounts = [("applicant", DEMO_EMAIL, DEMO_PASSWORD)] + STAFF
     for role, email, password in accounts:
         if not get_db().execute("SELECT 1 FROM accounts WHERE email = ?", [email]).fetchone():

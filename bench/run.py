@@ -223,7 +223,7 @@ def main():
     print(f"Preparing {max(LEVELS)} applicants with complete drafts ...", flush=True)
     database = prepare(folder, max(LEVELS))
     port = free_port()
-    env = os.environ | {"ASSISTANT_ENV": "production", "ASSISTANT_SECRET_KEY": "bench-secret", "ASSISTANT_DATABASE": str(database),
+    env = os.environ | {"ASSISTANT_ENV": "production", "ASSISTANT_SECRET_KEY": secrets.token_hex(32), "ASSISTANT_DATABASE": str(database),
                         "ASSISTANT_FILES_DIR": str(folder / "files"), "ASSISTANT_INSTANCE_PATH": str(folder),
                         "ASSISTANT_SECURE_COOKIES": "0"}  # plain HTTP on 127.0.0.1; behind TLS in production
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(WORKERS), "--threads", str(THREADS),

@@ -303,3 +303,11 @@ def _outbox_failures(db):
     db.execute("DROP TABLE outbox")
     db.execute("ALTER TABLE outbox_new RENAME TO outbox")
     db.execute("CREATE INDEX outbox_state ON outbox(state, id)")
+
+
+@migrations(name="0008_account_sessions")
+def _account_sessions(db):
+    """A session names its account's session generation (logout and a new password end every older session); staff
+    accounts can be disabled."""
+    db.execute("ALTER TABLE accounts ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE accounts ADD COLUMN disabled_at TEXT")

@@ -28,9 +28,10 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch)
     monkeypatch.setenv("ASSISTANT_INSTANCE_PATH", str(tmp_path))
     with pytest.raises(RuntimeError, match="ASSISTANT_SECRET_KEY"):
         create_app()
-    monkeypatch.setenv("ASSISTANT_SECRET_KEY", "from-the-environment")
+    key = "from-the-environment-9f8e7d6c5b4a3210fedcba"
+    monkeypatch.setenv("ASSISTANT_SECRET_KEY", key)
     app = create_app()
-    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert app.config["SECRET_KEY"] == key
     assert app.config["SESSION_COOKIE_SECURE"] is True
 
 

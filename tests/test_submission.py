@@ -125,8 +125,8 @@ def test_a_request_that_loses_the_race_changes_nothing(app, applicant, db_path, 
     answer_all(applicant, service, url)
     with app.test_request_context(headers={"Accept-Language": "en"}):
         from flask_login import login_user
-        from assistant.identity import load_account
-        login_user(load_account(1))
+        from assistant.identity import account
+        login_user(account(1))
         stale = access.load(draft)
         submission.submit(stale, service, "ana@example.org")
         files_before = sorted(p.name for p in (tmp_path / "files").iterdir())
@@ -151,8 +151,8 @@ def test_a_crash_inside_the_transaction_leaves_a_draft_without_packet(app, appli
     monkeypatch.setattr(submission, "problems", lambda *a: (None, []))  # no documents needed for this
     with app.test_request_context(headers={"Accept-Language": "en"}):
         from flask_login import login_user
-        from assistant.identity import load_account
-        login_user(load_account(1))
+        from assistant.identity import account
+        login_user(account(1))
         with pytest.raises(RuntimeError):
             submission.submit(access.load(draft), service, "ana@example.org")
     assert count(db_path, "SELECT status FROM applications WHERE id = ?", draft) == "draft"

@@ -18,13 +18,32 @@ class Account(UserMixin):
 
     def __init__(self, row):
         self.id, self.email, self.role, self.locale = row["id"], row["email"], row["role"], row["locale"]
+        self.generation = row["session_generation"]
+
+    def get_id(self):
+        """What the session keeps: the account and its session generation, so a later logout or new password ends it."""
+        return f"{self.id}:{self.generation}"
 
 
 @login_manager.user_loader
-def load_account(account_id):
-    """The account of the session, if it still exists."""
-    row = get_db().execute("SELECT * FROM accounts WHERE id = ?", [account_id]).fetchone()
+def load_account(session_id):
+    """The account of a session, if it still exists, is not disabled and the session is of its current generation."""
+    account_id, _, generation = str(session_id).partition(":")
+    row = get_db().execute("SELECT * FROM accounts WHERE id = ? AND disabled_at IS NULL", [account_id]).fetchone()
+    if row is None or str(row["session_generation"]) != generation:
+        return None
+    return Account(row)
+
+
+def account(account_id):
+    """An account by its id (to log it in), or None when it does not exist or is disabled."""
+    row = get_db().execute("SELECT * FROM accounts WHERE id = ? AND disabled_at IS NULL", [account_id]).fetchone()
     return Account(row) if row else None
+
+
+def end_sessions(account_id):
+    """End every session of an account (logout, new password, disabled): their cookies no longer log anyone in."""
+    get_db().execute("UPDATE accounts SET session_generation = session_generation + 1 WHERE id = ?", [account_id])
 
 
 def create_account(email, password, role="applicant", profile=None):

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from .. import mail
 from ..db import get_db
 from ..questions.contact import valid_email
-from . import Account, create_account, load_account
+from . import Account, account, create_account, end_sessions
 
 bp = Blueprint("accounts", __name__)
 
@@ -70,7 +70,7 @@ def register():
             form.email.errors.append(_("An account with this e-mail address exists already. Log in instead."))
         else:
             account_id = create_account(form.email.data, form.password.data, profile={"email": form.email.data.strip()})
-            login_user(load_account(account_id))
+            login_user(account(account_id))
             flash(_("Your account is ready. Add your details to your profile to have them filled in for you."))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
@@ -81,7 +81,8 @@ def login():
     """Log in with e-mail and password."""
     form = LoginForm()
     if form.validate_on_submit():
-        row = get_db().execute("SELECT * FROM accounts WHERE email = ?", [_lookup_email(form.email.data)]).fetchone()
+        row = get_db().execute("SELECT * FROM accounts WHERE email = ? AND disabled_at IS NULL",
+                               [_lookup_email(form.email.data)]).fetchone()
         if row and check_password_hash(row["password_hash"], form.password.data):
             login_user(Account(row))
             return redirect(_safe_next(request.args.get("next")))
@@ -91,7 +92,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log out."""
+    """Log out, ending every session of the account: a copied cookie opens nothing afterwards."""
+    if current_user.is_authenticated:
+        end_sessions(current_user.id)
     logout_user()
     flash(_("You are logged out."))
     return redirect(url_for("catalogue.index"))
@@ -159,9 +162,12 @@ def reset(token):
         with db.atomic():
             used = db.execute("UPDATE password_resets SET used_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
                               "WHERE token_hash = ? AND used_at IS NULL", [_token_hash(token)]).rowcount
-            if used:
+            if used:  # the new password ends every session and every other link sent before
                 db.execute("UPDATE accounts SET password_hash = ? WHERE id = ?",
                            [generate_password_hash(form.password.data), valid["account_id"]])
+                db.execute("UPDATE password_resets SET used_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                           "WHERE account_id = ? AND used_at IS NULL", [valid["account_id"]])
+                end_sessions(valid["account_id"])
         flash(_("Your new password is set. Log in with it."))
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form), 422 if form.errors else 200

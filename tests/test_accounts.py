@@ -1,0 +1,72 @@
+"""Accounts an attacker cannot keep: sessions end with logout and a new password, staff accounts can be disabled."""
+import re
+
+import pytest
+
+from assistant import create_app
+from tests.conftest import PASSWORD, csrf_of, english_client, register, staff
+
+
+def stolen_copy(app, client):
+    """A second browser holding a copy of the session cookie (a shared computer, a stolen cookie)."""
+    thief = english_client(app)
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_a_copied_session_cookie_opens_nothing_after_logout(app, client):
+    register(client)
+    thief = stolen_copy(app, client)
+    assert thief.get("/dashboard").status_code == 200
+    assert client.post("/logout", data={"csrf_token": csrf_of(client, "/dashboard")}).status_code == 302
+    assert thief.get("/dashboard").status_code == 302                    # to the login page
+    again = english_client(app)
+    token = csrf_of(again, "/login")
+    assert again.post("/login", data={"csrf_token": token, "email": "ana@example.org", "password": PASSWORD}).status_code == 302
+    assert again.get("/dashboard").status_code == 200                    # a new login works as before
+
+
+def test_a_new_password_ends_every_session_and_every_older_link(app, client, mailbox):
+    register(client, email="forgetful@example.org")
+    thief = stolen_copy(app, client)
+    fresh = english_client(app)
+    for _ in range(2):
+        token = csrf_of(fresh, "/password/forgot")
+        assert fresh.post("/password/forgot", data={"csrf_token": token, "email": "forgetful@example.org"}).status_code == 302
+    older, newer = (re.search(r"http://front-desk.test(/password/reset/\S+)", m.get_content()).group(1) for m in mailbox)
+    new = "a completely new secret"
+    assert fresh.post(newer, data={"csrf_token": csrf_of(fresh, newer), "password": new, "confirm": new}).status_code == 302
+    assert fresh.get(older).status_code == 404                           # the older link died with the newer one
+    assert thief.get("/dashboard").status_code == 302 and client.get("/dashboard").status_code == 302
+
+
+def test_a_disabled_staff_account_is_out_at_once_and_a_removed_one_is_gone(app):
+    clerk = staff(app, email="leaving@example.org")
+    assert clerk.get("/office/").status_code == 200
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "disable", "leaving@example.org"]).exit_code == 0
+    assert clerk.get("/office/").status_code == 302                      # the open session ended
+    assert runner.invoke(args=["users", "remove", "leaving@example.org"]).exit_code == 0
+    assert runner.invoke(args=["users", "remove", "leaving@example.org"]).exit_code == 1
+    client = register(english_client(app), email="applicant@example.org")
+    assert client.get("/dashboard").status_code == 200
+    assert "no staff account" in runner.invoke(args=["users", "disable", "applicant@example.org"]).output
+
+
+@pytest.mark.parametrize("key", [None, "x", "change-me", "a" * 64])
+def test_production_refuses_a_missing_or_weak_secret_key(tmp_path, monkeypatch, key):
+    monkeypatch.setenv("ASSISTANT_ENV", "production")
+    monkeypatch.setenv("ASSISTANT_INSTANCE_PATH", str(tmp_path))
+    if key is None:
+        monkeypatch.delenv("ASSISTANT_SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("ASSISTANT_SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="at least 32 characters"):
+        create_app()
+
+
+def test_production_creates_no_demo_accounts(tmp_path, monkeypatch, db_path):
+    monkeypatch.setenv("ASSISTANT_ENV", "production")
+    app = create_app({"SECRET_KEY": "c3f1e2d4b5a6978812ab34cd56ef7890aa11bb22", "DATABASE": str(db_path)})
+    result = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert result.exit_code == 1 and "not created" in result.output
