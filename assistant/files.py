@@ -37,8 +37,10 @@ def path_of(row):
 
 def send(row, attachment=False, download_name=None):
     """A stored file as an answer: its own type and name, never cached (who may read it is checked per request)."""
-    return send_file(path_of(row), mimetype=row["content_type"], download_name=download_name or row["filename"],
-                     as_attachment=attachment, max_age=0)
+    response = send_file(path_of(row), mimetype=row["content_type"], download_name=download_name or row["filename"],
+                         as_attachment=attachment, max_age=0)
+    response.headers["Cache-Control"] = "no-store"  # never kept on the disk of a shared computer
+    return response
 
 
 def remove(storage_name):

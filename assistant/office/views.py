@@ -194,6 +194,11 @@ def audit_log():
     return render_template("office/audit.html", entries=audit.entries(limit=500))
 
 
+def inert(cell):
+    """A cell a spreadsheet shows as text, never runs as a formula (OWASP's CSV injection advice: quote the lead)."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 @bp.get("/audit.csv")
 def audit_export():
     """The whole audit log as CSV."""
@@ -202,7 +207,7 @@ def audit_export():
     writer = csv.writer(out)
     writer.writerow(["id", "created_at", "actor", "action", "reference", "details"])
     for e in reversed(audit.entries()):
-        writer.writerow([e["id"], e["created_at"], e["actor"], e["action"], e["reference"] or "", e["details"]])
+        writer.writerow([e["id"], e["created_at"]] + [inert(e[k] or "") for k in ("actor", "action", "reference", "details")])
     audit.record(current_user.email, "export audit log", account_id=current_user.id)
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})

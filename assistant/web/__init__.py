@@ -1,4 +1,8 @@
 """What every answer gets: security headers, compression, hashed static files, and the error pages."""
+from flask import current_app, request
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
 from . import errors, static
 
 SECURITY_HEADERS = {
@@ -11,14 +15,22 @@ SECURITY_HEADERS = {
 
 
 def security_headers(response):
-    """Strict defaults on every answer: no inline scripts, no framing, no sniffing."""
+    """Strict defaults on every answer: no inline scripts, no framing, no sniffing; pages of someone are never stored."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_user and current_user.is_authenticated and request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"  # a shared computer in a counselling office keeps nothing
+        response.vary.add("Cookie")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 
 
 def init_app(app):
-    """Static files, compression, headers and error pages."""
+    """Static files, compression, headers and error pages; behind a TLS proxy, the proxy's word on scheme and host."""
     static.init_app(app)
     app.after_request(security_headers)
     errors.init_app(app)
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
