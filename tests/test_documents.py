@@ -1,11 +1,12 @@
-"""Documents: the type from the bytes, photos upright, stripped and scaled, limits, combine, delete, only for the owner."""
+"""Documents: the type from the bytes, photos upright, stripped and scaled, PDFs rewritten without active content or
+metadata, limits, combine, delete, only for the owner. Memory and files per request: test_upload_limits.py."""
 import hashlib
 import io
 import sqlite3
 
 import pytest
 from PIL import Image
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
 from assistant.demo import DEMO_PROFILE
 from tests.conftest import (answer_all, csrf_of, draft_id_of, english_client, jpeg_bytes, register, soup, start,
@@ -17,6 +18,9 @@ OTHER_DOC = "housing_proof"  # likewise
 GUEST_DOC = "guest_passport"  # likewise
 NOT_A_DOCUMENT = "This file is not a photo (JPEG, PNG, HEIC) or a PDF. Choose another file."
 DAMAGED = "This file cannot be opened. It may be damaged: take the photo again or choose another file."
+TOO_MANY_PIXELS = "This picture has too many pixels. Take the photo again with a lower resolution or choose another file."
+PASSWORD = "This PDF is protected by a password. Save it again without a password, then choose the new file."
+EMPTY = "This file is empty. Choose it again or take a new photo."
 
 
 def new_draft(client, app):
@@ -143,11 +147,23 @@ def png_claiming(width, height):
             + chunk(b"IDAT", zlib.compress(b"\x00" * 1000)) + chunk(b"IEND", b""))
 
 
+def jpeg_claiming(width, height, progressive=False, scan_components=None):
+    """A small JPEG whose header claims another size (its data ends early); progressive, or its first scan with fewer
+    colour components, makes libjpeg keep every coefficient of the whole picture."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(out, "JPEG", progressive=progressive)
+    data = bytearray(out.getvalue())
+    sof = data.index(b"\xff\xc2" if progressive else b"\xff\xc0")
+    data[sof + 5:sof + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    if scan_components:
+        data[data.index(b"\xff\xda") + 4] = scan_components
+    return bytes(data)
+
+
 def test_damaged_files_are_refused_as_damaged(app, applicant, db_path, tmp_path):
     draft = new_draft(applicant, app)
     damaged = [
         ("cut.jpg", jpeg_bytes()[:200]),                            # a photo that did not arrive whole
-        ("bomb.png", png_claiming(30000, 30000)),                   # 900 million pixels from a few hundred bytes
         ("fake.pdf", b"%PDF-1.7\n" + b"garbage " * 50),             # starts like a PDF, is none
     ]
     for name, data in damaged:
@@ -157,21 +173,154 @@ def test_damaged_files_are_refused_as_damaged(app, applicant, db_path, tmp_path)
     assert rows(db_path, draft) == [] and on_disk(tmp_path) == set()
 
 
-def test_a_pdf_is_kept_byte_for_byte(app, applicant, db_path, tmp_path):
+def test_too_many_pixels_are_refused_before_decoding(app, applicant, db_path, tmp_path):
+    draft = new_draft(applicant, app)
+    huge = [
+        ("bomb.png", png_claiming(30000, 30000)),                        # 900 million pixels from a few hundred bytes
+        ("poster.jpg", jpeg_claiming(20000, 15000)),                     # 300 megapixels: more than any phone takes
+        ("scan.png", png_claiming(8000, 10000)),                         # a PNG is decoded whole: 80 megapixels are too many
+        ("progressive.jpg", jpeg_claiming(6000, 5000, progressive=True)),  # so is a progressive JPEG of 30 megapixels
+        ("scans.jpg", jpeg_claiming(6000, 5000, scan_components=1)),     # and one whose colours come in separate scans
+    ]
+    for name, data in huge:  # none of them holds the pixels it claims: "damaged" would mean it was decoded
+        response = upload(applicant, draft, DOC, (name, data))
+        assert response.status_code == 422, name
+        assert messages(response) == ([f"{name}: {TOO_MANY_PIXELS}"], [f"{name}: {TOO_MANY_PIXELS}"])
+    assert rows(db_path, draft) == [] and on_disk(tmp_path) == set()
+
+    # A plain JPEG of as many pixels is decoded at a quarter of its size: it is taken (its missing rows are grey).
+    assert upload(applicant, draft, DOC, ("quarter.jpg", jpeg_claiming(6000, 5000))).status_code == 303
+    [row] = rows(db_path, draft)
+    with Image.open(io.BytesIO(stored_bytes(tmp_path, row))) as image:
+        assert image.size == (2400, 2000)
+
+
+def test_an_empty_file_is_refused_as_empty(app, applicant, db_path, tmp_path):
+    draft = new_draft(applicant, app)
+    response = upload(applicant, draft, DOC, ("IMG_0001.jpg", b""), ("small.jpg", jpeg_bytes((200, 150))))
+    assert response.status_code == 422
+    assert messages(response) == ([f"IMG_0001.jpg: {EMPTY}"], [f"IMG_0001.jpg: {EMPTY}"])
+    assert [r["filename"] for r in rows(db_path, draft)] == ["small.jpg"]
+
+
+# PDFs are rewritten -------------------------------------------------------------------------------------------------
+
+def handmade_pdf(*objects, trailer=b"/Root 1 0 R"):
+    """A PDF written by hand, as an attacker would: object n is objects[n - 1], with a correct cross-reference table."""
+    out, offsets = b"%PDF-1.7\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    return out + b"trailer\n<< /Size %d %s >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer, xref)
+
+
+def stream(data, kind=b""):
+    """A PDF stream object's text."""
+    return b"<< %s /Length %d >>\nstream\n%s\nendstream" % (kind, len(data), data)
+
+
+PAGE_CONTENT = b"0 0 1 rg 20 20 160 160 re f"  # a blue square
+
+
+def test_a_pdf_loses_scripts_actions_and_attached_files_and_keeps_its_page(app, applicant, db_path, tmp_path):
+    pdf = handmade_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R /AA << /WC 4 0 R >> "
+        b"/Names << /JavaScript << /Names [(run) 4 0 R] >> /EmbeddedFiles << /Names [(invoice.exe) 5 0 R] >> >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 7 0 R /AA << /O 4 0 R >> /Annots [8 0 R 9 0 R] >>",
+        b"<< /S /JavaScript /JS (app.launchURL\\('http://evil.example/'\\)) >>",
+        b"<< /Type /Filespec /F (invoice.exe) /EF << /F 6 0 R >> >>",
+        stream(b"MZ an attached program", b"/Type /EmbeddedFile"),
+        stream(PAGE_CONTENT),
+        b"<< /Type /Annot /Subtype /Link /Rect [20 20 180 180] /A << /S /Launch /F (cmd.exe) >> /AA << /E 4 0 R >> >>",
+        b"<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 10 10] /FS 5 0 R >>",
+    )
+    assert PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/OpenAction"]["/S"] == "/JavaScript"  # the test PDF is valid
+    draft = new_draft(applicant, app)
+    assert upload(applicant, draft, DOC, ("scan.pdf", pdf)).status_code == 303
+    [row] = rows(db_path, draft)
+    stored = stored_bytes(tmp_path, row)
+    for active in [b"JavaScript", b"evil.example", b"Launch", b"cmd.exe", b"invoice.exe", b"MZ an attached", b"OpenAction"]:
+        assert active not in stored, active
+    reader = PdfReader(io.BytesIO(stored))
+    assert set(reader.trailer["/Root"]) == {"/Type", "/Pages"}
+    [page] = reader.pages
+    assert "/AA" not in page and page.get_contents().get_data().strip() == PAGE_CONTENT
+    [link] = [a.get_object() for a in page["/Annots"]]  # the link stays, without what it did; the attachment is gone
+    assert link["/Subtype"] == "/Link" and "/A" not in link and "/AA" not in link
+
+
+def test_a_pdf_loses_its_metadata(app, applicant, db_path, tmp_path):
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>Ana Example</dc:creator></x:xmpmeta>'
+    pdf = handmade_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /Metadata 5 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Metadata 5 0 R >>",
+        stream(PAGE_CONTENT),
+        stream(xmp, b"/Type /Metadata /Subtype /XML"),
+        b"<< /Author (Ana Example) /Producer (ScanApp 4.2 on Ana's phone) /Creator (ScanApp) /Title (Kontoauszug) >>",
+        trailer=b"/Root 1 0 R /Info 6 0 R",
+    )
+    assert PdfReader(io.BytesIO(pdf)).metadata.author == "Ana Example"
+    draft = new_draft(applicant, app)
+    assert upload(applicant, draft, DOC, ("statement.pdf", pdf)).status_code == 303
+    [row] = rows(db_path, draft)
+    stored = stored_bytes(tmp_path, row)
+    for personal in [b"Ana", b"ScanApp", b"Kontoauszug", b"xmpmeta"]:
+        assert personal not in stored, personal
+    reader = PdfReader(io.BytesIO(stored))
+    assert reader.metadata is None and reader.xmp_metadata is None and "/Metadata" not in reader.pages[0]
+    assert reader.pages[0].get_contents().get_data().strip() == PAGE_CONTENT
+
+
+def encrypted_pdf(user_password):
+    """A Pillow PDF encrypted with AES-256, opening without a password when `user_password` is empty."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(pages=2))))
+    writer.encrypt(user_password=user_password, owner_password="the bank's owner password", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_an_encrypted_pdf_that_opens_without_a_password_is_stored_decrypted(app, applicant, db_path, tmp_path):
+    pdf = encrypted_pdf("")
+    assert PdfReader(io.BytesIO(pdf)).is_encrypted
+    draft = new_draft(applicant, app)
+    assert upload(applicant, draft, DOC, ("Kontoauszug.pdf", pdf)).status_code == 303
+    [row] = rows(db_path, draft)
+    reader = PdfReader(io.BytesIO(stored_bytes(tmp_path, row)))
+    assert not reader.is_encrypted and len(reader.pages) == 2
+    [image] = reader.pages[0].images
+    assert image.image.size == (300, 420)  # the page's content came through decrypted
+
+
+def test_a_pdf_protected_by_a_password_is_refused_with_a_message_saying_so(app, applicant, db_path, tmp_path):
+    draft = new_draft(applicant, app)
+    response = upload(applicant, draft, DOC, ("Bescheid.pdf", encrypted_pdf("geheim")))
+    assert response.status_code == 422
+    assert messages(response) == ([f"Bescheid.pdf: {PASSWORD}"], [f"Bescheid.pdf: {PASSWORD}"])
+    assert rows(db_path, draft) == [] and on_disk(tmp_path) == set()
+
+
+def test_a_pdf_is_rewritten_with_its_pages_and_served_as_stored(app, applicant, db_path, tmp_path):
     draft = new_draft(applicant, app)
     pdf = pdf_bytes(pages=2)
     response = upload(applicant, draft, DOC, ("../../Kontoauszug März.PDF", pdf))
     assert response.status_code == 303
     [row] = rows(db_path, draft)
     assert (row["content_type"], row["filename"]) == ("application/pdf", "Kontoauszug März.pdf")
-    assert row["sha256"] == hashlib.sha256(pdf).hexdigest()
-    assert stored_bytes(tmp_path, row) == pdf
+    stored = stored_bytes(tmp_path, row)
+    assert [p.mediabox for p in PdfReader(io.BytesIO(stored)).pages] == [p.mediabox for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert [p.images[0].data for p in PdfReader(io.BytesIO(stored)).pages] == \
+        [p.images[0].data for p in PdfReader(io.BytesIO(pdf)).pages]  # the scans themselves, byte for byte
 
-    # The owner reads it back as it was sent.
+    # The owner reads it back as it was stored.
     response = applicant.get(f"/applications/{draft}/files/{row['id']}")
     body = response.get_data()
     response.close()
-    assert response.status_code == 200 and response.mimetype == "application/pdf" and body == pdf
+    assert response.status_code == 200 and response.mimetype == "application/pdf" and body == stored
 
 
 # Photos are processed -----------------------------------------------------------------------------------------------
@@ -409,16 +558,16 @@ def test_photos_of_one_document_are_combined_into_one_pdf(app, applicant, db_pat
     assert rows(db_path, draft, DOC) == [pdf]
 
     # Only photos are combined: a PDF among them stays as it is.
-    scan = pdf_bytes()
-    assert upload(applicant, draft, GUEST_DOC, ("scan.pdf", scan), ("a.jpg", jpeg_bytes()),
+    assert upload(applicant, draft, GUEST_DOC, ("scan.pdf", pdf_bytes()), ("a.jpg", jpeg_bytes()),
                   ("b.jpg", jpeg_bytes())).status_code == 303
+    scan = rows(db_path, draft, GUEST_DOC)[0]
     token = csrf_of(applicant, url)
     assert applicant.post(f"/applications/{draft}/documents/{GUEST_DOC}/combine",
                           data={"csrf_token": token}).status_code == 303
     after = rows(db_path, draft, GUEST_DOC)
     assert [(r["filename"], r["content_type"]) for r in after] == [
         ("scan.pdf", "application/pdf"), ("A copy of your guest's passport.pdf", "application/pdf")]
-    assert stored_bytes(tmp_path, after[0]) == scan
+    assert after[0] == scan
     assert len(PdfReader(io.BytesIO(stored_bytes(tmp_path, after[1]))).pages) == 2
     assert rows(db_path, draft, DOC) == [pdf]
 
