@@ -13,7 +13,7 @@ from .applications.web import bp as applications_bp
 from .casework.status import takes_messages
 from .config import ROOT, ensure_secret_key, from_environment
 from .handoff import cli as outbox_cli
-from .identity import cli as users_cli, login_manager, views as identity
+from .identity import cli as users_cli, limits, login_manager, views as identity
 from .office import views as office
 from .pages import catalogue, statement
 from .people import views as people
@@ -39,6 +39,7 @@ def create_app(config=None):
     csrf.exempt(api.bp)  # the API authenticates every request with a token, never with cookies
     Htmx(app)
     login_manager.init_app(app)
+    limits.init_app(app)
     i18n.init_app(app)
     questions.init_app(app)
     db.init_app(app)

@@ -27,6 +27,7 @@ def from_environment(instance_path):
         "OFFICE_PHONE": os.environ.get("ASSISTANT_OFFICE_PHONE", "+49 30 1234567"),
         "FILES_DIR": os.environ.get("ASSISTANT_FILES_DIR", str(Path(instance_path) / "files")),
         "MAX_FILE_BYTES": int(os.environ.get("ASSISTANT_MAX_FILE_BYTES", 10 * 1024 * 1024)),
+        "RATELIMIT_STORAGE": os.environ.get("ASSISTANT_RATELIMIT_STORAGE", "memory://"),
         "PROXY_HOPS": int(os.environ.get("ASSISTANT_PROXY_HOPS", 0)),
         "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("ASSISTANT_OUTBOX_MAX_ATTEMPTS", 8)),
         "ACCESSIBILITY_STATEMENT": os.environ.get("ASSISTANT_ACCESSIBILITY_STATEMENT", ""),

@@ -136,6 +136,7 @@ def init_app(app):
             "translation_status": LANGUAGES.get(lang, "draft"),
             "alongside": lang != "de" and request.cookies.get(ALONGSIDE_COOKIE) == "1",
             "german": german,
+            "tr": translate,  # texts of a service file: translated, then escaped like any data ('<' stays text)
         }
 
     @app.template_filter("money")

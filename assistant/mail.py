@@ -38,7 +38,13 @@ def notify_applicant(email, locale, path):
         body = _("There is news about your application at %(office)s.\n\nPlease log in to read it:\n%(link)s\n\n"
                  "For your protection, this e-mail contains no details.", office=current_app.config["OFFICE_NAME"],
                  link=link(path))
+    send_quietly(email, subject, body)
+
+
+def send_quietly(to, subject, body):
+    """Send, and only log a failure: what the e-mail tells about is stored already, and the answer to the request
+    must not reveal anything (an account exists, the mail server is down)."""
     try:
-        send(email, subject, body)
-    except (OSError, smtplib.SMTPException) as exc:  # the news stays in the account; a lost e-mail must not undo it
-        current_app.logger.warning("notification to account could not be sent: %s", exc.__class__.__name__)
+        send(to, subject, body)
+    except (OSError, smtplib.SMTPException) as exc:
+        current_app.logger.warning("an e-mail could not be sent: %s", exc.__class__.__name__)

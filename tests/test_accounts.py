@@ -1,4 +1,5 @@
 """Accounts an attacker cannot keep: sessions end with logout and a new password, staff accounts can be disabled."""
+import importlib
 import re
 
 import pytest
@@ -70,3 +71,58 @@ def test_production_creates_no_demo_accounts(tmp_path, monkeypatch, db_path):
     app = create_app({"SECRET_KEY": "c3f1e2d4b5a6978812ab34cd56ef7890aa11bb22", "DATABASE": str(db_path)})
     result = app.test_cli_runner().invoke(args=["demo", "load"])
     assert result.exit_code == 1 and "not created" in result.output
+
+
+def log_in(client, email, password):
+    return client.post("/login", data={"csrf_token": csrf_of(client, "/login"), "email": email, "password": password})
+
+
+def test_password_guesses_are_limited_per_account_and_the_right_one_then_waits_too(app, client):
+    register(client)
+    guesser = english_client(app)
+    answers = [log_in(guesser, "ana@example.org", f"guess {i}").status_code for i in range(6)]
+    assert answers == [422] * 5 + [429]
+    assert log_in(guesser, "ana@example.org", PASSWORD).status_code == 429      # the sixth try waits, right or not
+    assert log_in(english_client(app), "ANA@example.org ", PASSWORD).status_code == 429   # however the address is typed
+    # Other accounts are not locked out by the attack on this one.
+    register(english_client(app), email="bo@example.org")
+    assert log_in(english_client(app), "bo@example.org", PASSWORD).status_code == 302
+
+
+def test_reset_mails_links_and_feedback_are_limited(app, client, mailbox):
+    register(client, email="forgetful@example.org")
+    fresh = english_client(app)
+    token = csrf_of(fresh, "/password/forgot")
+    sent = [fresh.post("/password/forgot", data={"csrf_token": token, "email": "forgetful@example.org"}).status_code
+            for _ in range(4)]
+    assert sent == [302, 302, 302, 429] and len(mailbox) == 3
+    guesses = [fresh.get(f"/password/reset/guess-{i}").status_code for i in range(21)]
+    assert guesses == [404] * 20 + [429]
+    feedback = [fresh.post("/accessibility", data={"csrf_token": csrf_of(fresh, "/accessibility"), "message": "Kontrast"})
+                .status_code for _ in range(6)]
+    assert feedback == [303] * 5 + [429]
+
+
+def test_the_answers_reveal_no_account_even_with_the_mail_server_down(make_app, client):
+    register(client, email="known@example.org")
+    app = make_app(SMTP_PORT=1)                                         # nothing listens there
+    answers = []
+    for email in ("known@example.org", "unknown@example.org"):
+        fresh = english_client(app)
+        response = fresh.post("/password/forgot", data={"csrf_token": csrf_of(fresh, "/password/forgot"), "email": email})
+        answers.append((response.status_code, response.location))
+    assert answers[0] == answers[1] == (302, "/login")
+    fresh = english_client(app)
+    response = fresh.post("/accessibility", data={"csrf_token": csrf_of(fresh, "/accessibility"), "message": "Kontrast"})
+    assert response.status_code == 303                                  # stored; the office reads it in its inbox
+
+
+def test_a_login_takes_as_long_for_an_unknown_address_as_for_a_known_one(app, client, monkeypatch):
+    views = importlib.import_module("assistant.identity.views")
+    register(client)
+    checked = []
+    real = views.check_password_hash
+    monkeypatch.setattr(views, "check_password_hash", lambda stored, given: checked.append(stored) or real(stored, given))
+    log_in(english_client(app), "ana@example.org", "wrong")
+    log_in(english_client(app), "nobody@example.org", "wrong")
+    assert len(checked) == 2 and checked[0].split("$")[0] == checked[1].split("$")[0]   # the same work, the same method

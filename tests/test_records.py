@@ -40,6 +40,12 @@ def first_label(service):
     return service.steps[0].questions[0].label
 
 
+def pdf_text(response):
+    """The text of a PDF answer (the file the answer streams is closed)."""
+    with response:
+        return "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.get_data())).pages)
+
+
 def everything_shown(app, applicant, draft, api_token=None):
     """What caseworker, applicant, API and receipt show of a case, as text."""
     office = staff(app, email=f"clerk{id(app)}@example.org")
@@ -48,7 +54,7 @@ def everything_shown(app, applicant, draft, api_token=None):
     receipt_pdf = applicant.get(f"/applications/{draft}/receipt.pdf")
     inbox = office.get("/office/")
     assert case.status_code == status.status_code == receipt_pdf.status_code == inbox.status_code == 200
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt_pdf.get_data())).pages)
+    text = pdf_text(receipt_pdf)
     return soup(case).text, soup(status).text, text, soup(inbox).select_one("table").text  # the filter lists today's services
 
 
@@ -207,8 +213,7 @@ def test_an_answer_changed_in_a_second_tab_during_submit(app, applicant, db_path
     assert calls == [200]
     record = consistent(db_path, draft, tmp_path / "files")
     assert record["answers"]["family_name"] == "Nachname-Neu"      # drawn again from what the database holds
-    pdf = applicant.get(f"/applications/{draft}/receipt.pdf").get_data()
-    assert "Nachname-Neu" in "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Nachname-Neu" in pdf_text(applicant.get(f"/applications/{draft}/receipt.pdf"))
 
     # After submit, a write from the second tab is refused and changes nothing.
     late = tab.post(f"{step}/fields/family_name", data={"csrf_token": csrf_of(tab, "/dashboard"), "family_name": "Zu-Spaet"},

@@ -1,7 +1,6 @@
 """Register, log in, log out, and set a new password with a link from an e-mail."""
 import hashlib
 import secrets
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l
@@ -13,18 +12,18 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from .. import mail
 from ..db import get_db
+from ..web.redirects import safe_next
 from ..questions.contact import valid_email
-from . import Account, account, create_account, end_sessions
+from . import Account, account, create_account, end_sessions, limits
 
 bp = Blueprint("accounts", __name__)
+UNKNOWN = generate_password_hash(secrets.token_hex(16))  # what a login of an unknown address is checked against
 
 
 def _safe_next(target):
     """Only follow `next` to a path on this site; by default applicants go to their applications, staff to the inbox."""
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
-        return target
     staff = current_user.is_authenticated and current_user.role != "applicant"
-    return url_for("office.inbox") if staff else url_for("applications.dashboard")
+    return safe_next(target, url_for("office.inbox") if staff else url_for("applications.dashboard"))
 
 
 def _normalized_email(form, field):
@@ -77,13 +76,15 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limits.LOGIN
 def login():
     """Log in with e-mail and password."""
     form = LoginForm()
     if form.validate_on_submit():
         row = get_db().execute("SELECT * FROM accounts WHERE email = ? AND disabled_at IS NULL",
                                [_lookup_email(form.email.data)]).fetchone()
-        if row and check_password_hash(row["password_hash"], form.password.data):
+        # An unknown address costs the same hash as a known one: the time of the answer tells nothing.
+        if check_password_hash(row["password_hash"] if row else UNKNOWN, form.password.data) and row:
             login_user(Account(row))
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail address or the password is not correct."))
@@ -126,6 +127,7 @@ def _token_hash(token):
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limits.RESET_MAIL
 def forgot():
     """Send a single-use link to set a new password; the answer never tells whether the address has an account."""
     form = ForgotForm()
@@ -138,7 +140,7 @@ def forgot():
                 "INSERT INTO password_resets (token_hash, account_id, expires_at) "
                 f"VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{RESET_MINUTES} minutes'))", [_token_hash(token), row["id"]])
             with force_locale(row["locale"] or str(get_locale())):
-                mail.send(address, _("Set a new password"),
+                mail.send_quietly(address, _("Set a new password"),
                           _("Someone asked to set a new password for your account at %(office)s.\n\nTo choose a new password, "
                             "open this link within %(minutes)s minutes:\n%(link)s\n\nIf it was not you, ignore this e-mail.",
                             office=current_app.config["OFFICE_NAME"], minutes=RESET_MINUTES,
@@ -149,6 +151,7 @@ def forgot():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limits.RESET_LINK
 def reset(token):
     """Set a new password with a link from the e-mail: once, and only before it expires."""
     db = get_db()

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from wtforms.validators import ValidationError
 
 from .. import mail
+from ..identity import limits
 from ..db import get_db
 from ..questions.contact import valid_email
 
@@ -21,6 +22,7 @@ def _statement():
 
 
 @bp.route("/accessibility", methods=["GET", "POST"])
+@limits.FEEDBACK_FORM
 def accessibility():
     """The accessibility statement (Erklärung zur Barrierefreiheit) and the feedback form that reaches the office."""
     errors, values = {}, {}
@@ -37,7 +39,7 @@ def accessibility():
         if not errors:
             get_db().execute("INSERT INTO feedback (name, email, page, message, locale) VALUES (?, ?, ?, ?, ?)",
                              [values["name"], values["email"], values["page"], values["message"], request.accept_languages.best])
-            mail.send(current_app.config["OFFICE_EMAIL"], "Rückmeldung zur Barrierefreiheit",
+            mail.send_quietly(current_app.config["OFFICE_EMAIL"], "Rückmeldung zur Barrierefreiheit",
                       "Eine neue Rückmeldung zur Barrierefreiheit ist eingegangen. Sie steht im Posteingang:\n"
                       + mail.link(url_for("office.inbox")))
             flash(_("Thank you. Your message has reached the office. If you gave an e-mail address, we will answer you."))

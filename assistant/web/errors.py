@@ -20,6 +20,11 @@ def init_app(app):
         return render_template("errors/error.html", title=_("What you sent is too large"),
                                message=_("The page could not be saved because it is too large. Shorten long answers and try again.")), 413
 
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_template("errors/error.html", title=_("Too many attempts"),
+                               message=_("For your security, please wait a while before you try again.")), 429
+
     @app.errorhandler(400)
     def bad_request(error):
         return render_template("errors/error.html", title=_("Something was wrong with the request"),
