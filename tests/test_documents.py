@@ -638,12 +638,13 @@ def test_files_are_only_for_the_owner_and_a_submitted_application_takes_no_more(
     token = csrf_of(applicant, "/dashboard")
     response = applicant.post(f"/applications/{submitted}/documents/{DOC}", content_type="multipart/form-data",
                               data={"csrf_token": token, "file": [(io.BytesIO(photo), "late.jpg")]})
-    assert response.status_code == 404
+    status_page = f"/applications/{submitted}"                          # every old link leads there
+    assert (response.status_code, response.location) == (303, status_page)
     assert applicant.post(f"/applications/{submitted}/files/{before[0]['id']}/delete",
-                          data={"csrf_token": token}).status_code == 404
+                          data={"csrf_token": token}).location == status_page
     assert applicant.post(f"/applications/{submitted}/documents/{DOC}/combine",
-                          data={"csrf_token": token}).status_code == 404
-    assert applicant.get(f"/applications/{submitted}/documents").status_code == 404
+                          data={"csrf_token": token}).location == status_page
+    assert applicant.get(f"/applications/{submitted}/documents").location == status_page
     assert rows(db_path, submitted) == before
     assert all((tmp_path / "files" / r["storage_name"]).exists() for r in before)
 

@@ -392,7 +392,7 @@ def decision(reference):
             _invalid("file: send the PDF as a file part with a filename (curl -F file=@decision.pdf).")
         _invalid("file: attach the decision as a PDF file.")
     try:
-        content, content_type, name = checks.prepare(checks.read_upload(upload), upload.filename)
+        content, content_type, name = checks.office_pdf(checks.read_upload(upload), upload.filename)
     except checks.Refused as refused:
         _invalid(f"file: refused ({refused}); attach the decision as a PDF file.")
     if content_type != "application/pdf":

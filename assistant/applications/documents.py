@@ -44,7 +44,10 @@ def upload(application_id, document_id):
     """Store the uploaded files of one document; each refused file gets its own message, the others are kept."""
     row, service, journey = own_draft(application_id)
     doc = _document(journey, document_id)
-    uploads = [f for f in request.files.getlist("file") if f and f.filename]
+    try:
+        uploads = checks.uploaded_files()
+    except checks.Refused as refused:
+        return render_documents(row, journey, errors={document_id: [checks.refusal_message(refused)]}, status=422)
     existing = [f for f in files.of_application(application_id) if f["document_id"] == document_id]
     room = doc.get("max_files", DEFAULT_MAX_FILES) - len(existing)
     messages = []

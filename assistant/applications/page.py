@@ -57,7 +57,11 @@ def write(application_id):
     if reply_to and not any(m["id"] == reply_to and m["sender"] == "office" for m in casework.messages(application_id)):
         abort(404)
     uploads, problems = [], []
-    for upload in [f for f in request.files.getlist("file") if f and f.filename][:10]:
+    try:
+        sent = checks.uploaded_files()
+    except checks.Refused as refused:
+        sent, problems = [], [checks.refusal_message(refused)]
+    for upload in sent:
         try:
             uploads.append(checks.prepare(checks.read_upload(upload), upload.filename))
         except checks.Refused as refused:

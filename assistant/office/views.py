@@ -170,7 +170,7 @@ def message(application_id):
         elif kind == "decision":
             upload = request.files.get("file")
             try:
-                content, content_type, name = checks.prepare(checks.read_upload(upload), upload.filename) if upload else (None, None, None)
+                content, content_type, name = checks.office_pdf(checks.read_upload(upload), upload.filename) if upload else (None, None, None)
             except checks.Refused:
                 content_type = None
             if content_type != "application/pdf":
