@@ -1,5 +1,5 @@
 """Documents of an application: upload from the phone (camera or file), delete, combine photos, download."""
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
