@@ -311,3 +311,10 @@ def _account_sessions(db):
     accounts can be disabled."""
     db.execute("ALTER TABLE accounts ADD COLUMN session_generation INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE accounts ADD COLUMN disabled_at TEXT")
+
+
+@migrations(name="0009_confirmed_addresses")
+def _confirmed_addresses(db):
+    """An applicant's account opens once its e-mail address is confirmed (registration then reveals no account)."""
+    db.execute("ALTER TABLE accounts ADD COLUMN confirmed_at TEXT")
+    db.execute("UPDATE accounts SET confirmed_at = created_at")

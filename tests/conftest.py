@@ -147,9 +147,28 @@ def submit(client, url, changes=None, action="next", **kwargs):
 
 
 def register(client, email="ana@example.org", profile=None):
-    """Create an account through the form and log in."""
+    """Create an account through the form, open the link the e-mail carries, and so log in."""
     response = submit(client, "/register", {"email": email, "password": PASSWORD, "confirm": PASSWORD}, action=None)
-    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert client.get(confirmation(client.application, email)).status_code == 302
+    return register_profile(client, profile)
+
+
+def confirmation(app, email):
+    """The path of the confirmation link that registration sends to an address (as the e-mail has it)."""
+    from assistant.db import connect
+    from assistant.identity.views import confirmation_path
+    db = connect(app.config["DATABASE"])
+    try:
+        account_id = db.execute("SELECT id FROM accounts WHERE email = ?", [email]).fetchone()[0]
+    finally:
+        db.close()
+    with app.test_request_context():
+        return confirmation_path(account_id)
+
+
+def register_profile(client, profile):
+    """Fill the profile of the logged-in account, as a person would."""
     if profile:
         from assistant.questions import TYPES
         from assistant.people.views import PROFILE

@@ -34,7 +34,7 @@ def test_a_new_password_ends_every_session_and_every_older_link(app, client, mai
     for _ in range(2):
         token = csrf_of(fresh, "/password/forgot")
         assert fresh.post("/password/forgot", data={"csrf_token": token, "email": "forgetful@example.org"}).status_code == 302
-    older, newer = (re.search(r"http://front-desk.test(/password/reset/\S+)", m.get_content()).group(1) for m in mailbox)
+    older, newer = re.findall(r"http://front-desk.test(/password/reset/\S+)", "".join(m.get_content() for m in mailbox))
     new = "a completely new secret"
     assert fresh.post(newer, data={"csrf_token": csrf_of(fresh, newer), "password": new, "confirm": new}).status_code == 302
     assert fresh.get(older).status_code == 404                           # the older link died with the newer one
@@ -95,7 +95,7 @@ def test_reset_mails_links_and_feedback_are_limited(app, client, mailbox):
     token = csrf_of(fresh, "/password/forgot")
     sent = [fresh.post("/password/forgot", data={"csrf_token": token, "email": "forgetful@example.org"}).status_code
             for _ in range(4)]
-    assert sent == [302, 302, 302, 429] and len(mailbox) == 3
+    assert sent == [302, 302, 302, 429] and sum("/password/reset/" in m.get_content() for m in mailbox) == 3
     guesses = [fresh.get(f"/password/reset/guess-{i}").status_code for i in range(21)]
     assert guesses == [404] * 20 + [429]
     feedback = [fresh.post("/accessibility", data={"csrf_token": csrf_of(fresh, "/accessibility"), "message": "Kontrast"})
@@ -126,3 +126,29 @@ def test_a_login_takes_as_long_for_an_unknown_address_as_for_a_known_one(app, cl
     log_in(english_client(app), "ana@example.org", "wrong")
     log_in(english_client(app), "nobody@example.org", "wrong")
     assert len(checked) == 2 and checked[0].split("$")[0] == checked[1].split("$")[0]   # the same work, the same method
+
+
+def test_registration_answers_the_same_for_a_new_and_a_known_address(app, client, mailbox):
+    from tests.conftest import confirmation, soup, submit
+    register(client, email="known@example.org")
+    answers = []
+    for email in ("known@example.org", "new@example.org"):
+        fresh = english_client(app)
+        response = submit(fresh, "/register", {"email": email, "password": PASSWORD, "confirm": PASSWORD}, action=None)
+        page = soup(fresh.get("/login"))                                  # the message, shown once on the next page
+        answers.append((response.status_code, response.location, page.select_one("main").text.replace(email, "ADDRESS")))
+    assert answers[0] == answers[1] and answers[0][:2] == (303, "/login") and "sent an e-mail to ADDRESS" in answers[0][2]
+    known, new = (next(m for m in reversed(mailbox) if m["To"] == address) for address in ("known@example.org",
+                                                                                          "new@example.org"))
+    assert "/password/forgot" in known.get_content() and "/register/confirm/" not in known.get_content()
+    link = re.search(r"http://front-desk.test(/register/confirm/\S+)", new.get_content()).group(1)
+    assert link == confirmation(app, "new@example.org") or link.startswith("/register/confirm/")
+
+    # Before the link, the password alone opens nothing; the link opens the account once.
+    guest = english_client(app)
+    refused = log_in(guest, "new@example.org", PASSWORD)
+    assert refused.status_code == 422 and "Confirm your e-mail address first" in refused.get_data(as_text=True)
+    assert guest.get(link).status_code == 302 and guest.get("/dashboard").status_code == 200
+    assert english_client(app).get(link).status_code == 404                       # once
+    assert log_in(english_client(app), "new@example.org", PASSWORD).status_code == 302
+    assert english_client(app).get("/register/confirm/forged-token").status_code == 404

@@ -46,12 +46,14 @@ def end_sessions(account_id):
     get_db().execute("UPDATE accounts SET session_generation = session_generation + 1 WHERE id = ?", [account_id])
 
 
-def create_account(email, password, role="applicant", profile=None):
+def create_account(email, password, role="applicant", profile=None, confirmed=True):
     """An account; an applicant's comes with its own person. Returns the account id."""
     db = get_db()
     with db.atomic():
-        cursor = db.execute("INSERT INTO accounts (email, password_hash, role) VALUES (?, ?, ?)",
-                            [email.strip(), generate_password_hash(password), role])
+        cursor = db.execute(
+            "INSERT INTO accounts (email, password_hash, role, confirmed_at) "
+            "VALUES (?, ?, ?, CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END)",
+            [email.strip(), generate_password_hash(password), role, confirmed])
         if role == "applicant":
             db.execute("INSERT INTO persons (account_id, is_self, profile) VALUES (?, 1, ?)",
                        [cursor.lastrowid, json.dumps(profile or {}, ensure_ascii=False)])

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
@@ -60,19 +61,76 @@ class RegisterForm(LoginForm):
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limits.RESET_MAIL
 def register():
-    """Create an applicant account and log in."""
+    """Create an applicant account that opens with a link sent to its address; the answer never tells whether it existed."""
     form = RegisterForm()
     if form.validate_on_submit():
-        exists = get_db().execute("SELECT 1 FROM accounts WHERE email = ?", [form.email.data.strip()]).fetchone()
-        if exists:
-            form.email.errors.append(_("An account with this e-mail address exists already. Log in instead."))
+        address = _lookup_email(form.email.data)
+        row = get_db().execute("SELECT id, confirmed_at FROM accounts WHERE email = ?", [address]).fetchone()
+        if row is None:
+            _send_confirmation(address, create_account(address, form.password.data, profile={"email": address},
+                                                       confirmed=False))
         else:
-            account_id = create_account(form.email.data, form.password.data, profile={"email": form.email.data.strip()})
-            login_user(account(account_id))
-            flash(_("Your account is ready. Add your details to your profile to have them filled in for you."))
-            return redirect(_safe_next(request.args.get("next")))
+            generate_password_hash(form.password.data)  # the same work as for a new account: the time tells nothing
+            if row["confirmed_at"]:
+                _send_account_exists(address)
+            else:
+                _send_confirmation(address, row["id"])
+        flash(_("We have sent an e-mail to %(address)s. Open the link in it to finish creating your account.",
+                address=address))
+        return redirect(url_for("accounts.login"), code=303)
     return render_template("accounts/register.html", form=form), 422 if form.errors else 200
+
+
+CONFIRM_HOURS = 48
+
+
+def _confirmations():
+    """Signed links that confirm an address: no table needed, they expire by themselves."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="confirm-address")
+
+
+def confirmation_path(account_id):
+    """The path of the link that confirms an account's address and opens the account."""
+    return url_for("accounts.confirm", token=_confirmations().dumps(account_id))
+
+
+def _send_confirmation(address, account_id):
+    """The link that opens a new account."""
+    mail.send_quietly(address, _("Confirm your e-mail address"), _(
+        "To finish creating your account at %(office)s, open this link within %(hours)s hours:\n%(link)s\n\n"
+        "If it was not you, ignore this e-mail.", office=current_app.config["OFFICE_NAME"], hours=CONFIRM_HOURS,
+        link=mail.link(confirmation_path(account_id))))
+
+
+def _send_account_exists(address):
+    """Someone registered an address that has an account: tell its owner, not the one who typed it."""
+    mail.send_quietly(address, _("You have an account already"), _(
+        "Someone tried to create an account at %(office)s with this e-mail address, which has an account already. "
+        "Log in here:\n%(login)s\n\nIf you have forgotten your password, set a new one here:\n%(forgot)s\n\n"
+        "If it was not you, ignore this e-mail.", office=current_app.config["OFFICE_NAME"],
+        login=mail.link(url_for("accounts.login")), forgot=mail.link(url_for("accounts.forgot"))))
+
+
+@bp.get("/register/confirm/<token>")
+@limits.RESET_LINK
+def confirm(token):
+    """Confirm the address with the link from the e-mail, once, and open the account."""
+    try:
+        account_id = _confirmations().loads(token, max_age=CONFIRM_HOURS * 3600)
+    except BadData:
+        account_id = None
+    db = get_db()
+    if account_id is None or not db.execute(
+            "UPDATE accounts SET confirmed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE id = ? AND confirmed_at IS NULL AND disabled_at IS NULL", [account_id]).rowcount:
+        return render_template("errors/error.html", title=_("This link is no longer valid"),
+                               message=_("Links to confirm an address work once and for two days. Log in, or create "
+                                         "the account again to get a new link.")), 404
+    login_user(account(account_id))
+    flash(_("Your account is ready. Add your details to your profile to have them filled in for you."))
+    return redirect(url_for("applications.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -85,6 +143,10 @@ def login():
                                [_lookup_email(form.email.data)]).fetchone()
         # An unknown address costs the same hash as a known one: the time of the answer tells nothing.
         if check_password_hash(row["password_hash"] if row else UNKNOWN, form.password.data) and row:
+            if not row["confirmed_at"]:  # only who knows the password learns this
+                _send_confirmation(row["email"], row["id"])
+                form.email.errors.append(_("Confirm your e-mail address first: we have sent you the link again."))
+                return render_template("accounts/login.html", form=form), 422
             login_user(Account(row))
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail address or the password is not correct."))
