@@ -8,8 +8,8 @@ from tests.conftest import csrf_of, english_client, staff, submit_application
 def test_pages_and_files_of_a_logged_in_person_are_never_stored(app, applicant):
     draft, _ = submit_application(applicant, app, "declaration-of-commitment")
     for url in ("/dashboard", f"/applications/{draft}", f"/applications/{draft}/receipt.pdf"):
-        response = applicant.get(url)
-        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store", url
+        with applicant.get(url) as response:
+            assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store", url
     assert "no-store" not in english_client(app).get("/").headers.get("Cache-Control", "")   # the public catalogue
 
 

@@ -9,7 +9,10 @@ from flask import request
 from PIL import Image
 
 from assistant.applications.uploads import Refused, files_allowed, refusal_message, uploaded_files
-from tests.conftest import ROOT, answer_all, draft_id_of, soup, start, upload
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from tests.conftest import ROOT, answer_all, csrf_of, draft_id_of, soup, start
 
 SERVICE = "declaration-of-commitment"
 DOC = "guarantor_id"
@@ -85,7 +88,12 @@ def test_a_108_megapixel_phone_photo_is_taken_and_scaled(app, applicant, db_path
     url = start(applicant, service.id)
     draft = draft_id_of(url)
     answer_all(applicant, service, url)
-    response = upload(applicant, draft, DOC, ("IMG_20250101.jpg", photo_108_megapixels(tmp_path).read_bytes()))
+    # The body is encoded in memory: above 500 KB the test client would spool it to a file it never closes.
+    boundary, body = encode_multipart({"csrf_token": csrf_of(applicant, f"/applications/{draft}/documents"),
+                                       "file": FileStorage(io.BytesIO(photo_108_megapixels(tmp_path).read_bytes()),
+                                                           "IMG_20250101.jpg")})
+    response = applicant.post(f"/applications/{draft}/documents/{DOC}", input_stream=io.BytesIO(body),
+                              content_type=f"multipart/form-data; boundary={boundary}", content_length=len(body))
     assert response.status_code == 303
     [link] = soup(applicant.get(f"/applications/{draft}/documents")).select(f"section#d-{DOC} ul.files li > a")
     assert link.text == "IMG_20250101.jpg"

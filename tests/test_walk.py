@@ -1,7 +1,7 @@
 """Both services walked from the first step to "check your answers" without JavaScript, with pause, restart and resume."""
 import pytest
 
-from tests.conftest import english_client, PASSWORD, answer_step, draft_id_of, soup, start, submit
+from tests.conftest import english_client, PASSWORD, answer_step, draft_id_of, register, soup, start, submit
 
 
 def walk(client, service, url, choose=None, limit=40):
@@ -42,7 +42,7 @@ def test_residence_permit_branches_ask_their_own_questions_and_documents(app, ap
 def test_walk_pause_restart_and_resume(make_app, service_id):
     first = make_app()
     client = english_client(first)
-    submit(client, "/register", {"email": "walk@example.org", "password": PASSWORD, "confirm": PASSWORD}, action=None)
+    register(client, email="walk@example.org")
     service = first.extensions["services"][service_id]
     url = start(client, service_id)
     draft = draft_id_of(url)
