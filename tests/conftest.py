@@ -228,6 +228,14 @@ def answer_step(client, url, service, choose=None):
     return client.post(url, data=data)
 
 
+def choose_language(client, code=None, alongside=None, next_path="/"):
+    """Press a button of the header's language menu (a POST with the page's token); returns the answer."""
+    data = {"csrf_token": csrf_of(client, "/accessibility"), "next": next_path}
+    data |= {"lang": code} if code else {}
+    data |= {"alongside": alongside} if alongside else {}
+    return client.post("/language", data=data)
+
+
 def csrf_of(client, url):
     """The CSRF token of a page."""
     return soup(client.get(url)).select_one("input[name=csrf_token]")["value"]

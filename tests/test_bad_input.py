@@ -4,7 +4,7 @@ import sqlite3
 
 from werkzeug.datastructures import MultiDict
 
-from tests.conftest import draft_id_of, form_fields, soup, start
+from tests.conftest import choose_language, draft_id_of, form_fields, soup, start
 
 
 def raw_answer(db_path, draft, question):
@@ -98,9 +98,10 @@ def test_every_next_stays_on_the_site_however_it_is_dressed(client, applicant):
     from tests.conftest import csrf_of
     for target in ["/%09/evil.example", "//evil.example", "/\\evil.example", "https://evil.example/", "/%0A/evil.example",
                    "javascript:alert(1)", "/\u2028/evil.example"]:
-        response = client.get("/language/de", query_string={"next": target.replace("%09", "\t").replace("%0A", "\n")})
-        assert response.status_code == 302 and response.location == "/", (target, response.location)
-    assert client.get("/language/de?next=/services/declaration-of-commitment").location == "/services/declaration-of-commitment"
+        response = choose_language(client, "de", next_path=target.replace("%09", "\t").replace("%0A", "\n"))
+        assert response.status_code == 303 and response.location == "/", (target, response.location)
+    assert choose_language(client, "de", next_path="/services/declaration-of-commitment").location == \
+        "/services/declaration-of-commitment"
     fresh = client.application.test_client()
     token = csrf_of(fresh, "/login")
     login = fresh.post("/login?next=/%09/evil.example", data={"csrf_token": token, "email": "ana@example.org",

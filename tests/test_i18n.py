@@ -8,7 +8,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from assistant.i18n import LANGUAGES
-from tests.conftest import soup
+from tests.conftest import choose_language, soup
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
@@ -76,8 +76,9 @@ def test_pages_are_german_by_default_and_english_on_request(app, client):
 
 
 def test_language_choice_is_kept_in_a_cookie_and_beats_the_browser(client):
-    response = client.get("/language/en?next=/services/declaration-of-commitment")
-    assert response.status_code == 302 and response.location.endswith("/services/declaration-of-commitment")
+    response = choose_language(client, "en", next_path="/services/declaration-of-commitment")
+    assert response.status_code == 303 and response.location.endswith("/services/declaration-of-commitment")
     page = soup(client.get("/", headers={"Accept-Language": "de"}))
     assert page.html["lang"] == "en"
-    assert client.get("/language/en?next=https://evil.example/").location == "/"
+    assert choose_language(client, "en", next_path="https://evil.example/").location == "/"
+    assert client.get("/language/de").status_code in (404, 405)           # a link on another site changes nothing

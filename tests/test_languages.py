@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 from pypdf import PdfReader
 
 from assistant.i18n import LANGUAGES, RTL
-from tests.conftest import (DEMO_PROFILE, draft_id_of, form_fields, jpeg_bytes, register, sample_answer, soup, start,
+from tests.conftest import (DEMO_PROFILE, choose_language, draft_id_of, form_fields, jpeg_bytes, register, sample_answer, soup, start,
                             upload, csrf_of)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,9 +63,13 @@ def test_language_switch_buttons_belong_to_the_step_form_and_name_each_language_
     names = {b["value"]: b.text for b in buttons}
     assert names["de"] == "Deutsch" and names["ar"] == "العربية" and names["uk"] == "Українська"
     assert names["fa"] == "فارسی" and names["tr"] == "Türkçe" and names["fr"] == "Français"
-    # Elsewhere the switch is a plain link.
-    links = soup(applicant.get("/")).select("details.langs a[lang]")
-    assert [a["lang"] for a in links] == list(LANGUAGES)
+    # Elsewhere the buttons belong to a small form of their own, which POSTs with the page's token (never a GET link).
+    page = soup(applicant.get("/"))
+    buttons = page.select("details.langs button[name=lang]")
+    assert [b["value"] for b in buttons] == list(LANGUAGES) and all(b["form"] == "language-form" for b in buttons)
+    form = page.select_one("form#language-form")
+    assert form["method"] == "post" and form.select_one("input[name=csrf_token]")["value"]
+    assert not page.select("details.langs a")
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
@@ -84,17 +88,17 @@ def test_every_language_sets_lang_and_direction_and_says_whether_it_is_reviewed(
 def test_country_names_come_from_cldr_in_the_users_language(applicant, app):
     url = start(applicant, "residence-permit-extension")
     for lang, syria in [("ar", "سوريا"), ("uk", "Сирія"), ("de", "Syrien"), ("tr", "Suriye")]:
-        applicant.get(f"/language/{lang}")
+        choose_language(applicant, lang)
         page = soup(applicant.get(url))
         assert page.select_one("select[name=nationality] option[value=SY]").text == syria
 
 
 def test_german_alongside_shows_german_under_questions_hints_and_messages(applicant, app):
-    applicant.get("/language/ar")
+    choose_language(applicant, "ar")
     url = start(applicant, "residence-permit-extension")
     service = app.extensions["services"]["residence-permit-extension"]
     assert soup(applicant.get(url)).select(".de") == []
-    applicant.get(f"/german-alongside/on?next={url}")
+    choose_language(applicant, alongside="on", next_path=url)
     response = applicant.post(url, data=form_fields(soup(applicant.get(url))) | {"birth_date": "31.02.1990", "action": "next"})
     page = soup(response)
     de = catalog("de")

@@ -120,12 +120,14 @@ def test_the_whole_dialogue_through_the_inbox(app, applicant, submitted, mailbox
     assert response.status_code == 303
     assert "Answered" in soup(applicant.get(f"/applications/{draft}")).select_one(".msg.office").text
 
-    # Back in the inbox as "answered"; opening the case clears the mark.
+    # Back in the inbox as "answered"; opening the case changes nothing (a GET), "Mark as read" clears the mark.
     inbox = soup(clerk.get("/office/?status=answered"))
     assert inbox.select_one("table.cases .badge").text == "answered"
     page = soup(clerk.get(case_url))
     answer = page.select(".msg.applicant")[-1]
     assert "Anbei der Mietvertrag." in answer.text and answer.select_one("a").text == "mietvertrag.jpg"
+    assert soup(clerk.get("/office/?status=answered")).select("table.cases")
+    assert clerk.post(f"{case_url}/seen", data={"csrf_token": token}).status_code == 303
     assert soup(clerk.get("/office/?status=answered")).select("table.cases") == []
 
     # An appointment with an .ics file, then the decision.

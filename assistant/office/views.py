@@ -89,8 +89,15 @@ def case(application_id):
     """Open a case; every view is written to the audit log."""
     row = _case(application_id)
     audit.record(current_user.email, "view case", row, account_id=current_user.id)
-    casework.mark_seen(row)
     return render_case(row)
+
+
+@bp.post("/cases/<application_id>/seen")
+def seen(application_id):
+    """The caseworker has read what the applicant sent: the case leaves the "answered" list (a POST: no link can do it)."""
+    row = _case(application_id)
+    casework.mark_seen(row)
+    return _done(row, anchor="conversation")
 
 
 @bp.get("/cases/<application_id>/files/<file_id>")

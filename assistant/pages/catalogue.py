@@ -32,23 +32,15 @@ def healthz():
     return jsonify(body), 200 if state == "ok" else 503
 
 
-def _back():
-    """Where the user came from (a path on this site), else the catalogue."""
-    return safe_next(request.args.get("next"), url_for("catalogue.index"))
+@bp.post("/language")
+def language():
+    """Remember the chosen language (cookie and account) or "German alongside", and go back where the user was.
 
-
-@bp.get("/language/<code>")
-def language(code):
-    """Remember the chosen language (cookie and account) and go back where the user was."""
-    response = redirect(_back())
-    if code in available_locales():
-        remember_language(response, code)
-    return response
-
-
-@bp.get("/german-alongside/<state>")
-def german_alongside(state):
-    """Show (on) or hide (off) the German text under every question, hint and message."""
-    response = redirect(_back())
-    remember_alongside(response, state == "on")
+    A POST with the form's security token, so that a link on another site cannot change anyone's settings.
+    """
+    response = redirect(safe_next(request.form.get("next"), url_for("catalogue.index")), code=303)
+    if request.form.get("lang") in available_locales():
+        remember_language(response, request.form["lang"])
+    if request.form.get("alongside") in ("on", "off"):
+        remember_alongside(response, request.form["alongside"] == "on")
     return response
