@@ -262,3 +262,25 @@ def test_every_packet_kind_carries_fitconnect_metadata_of_its_own_files(app, que
         data = packets.canonical_json(packets.data_of(packet))
         assert hashlib.sha512(data).hexdigest() == packet["metadata"]["contentStructure"]["data"]["hash"]["content"]
     assert kinds == {"submission", "correspondence"}
+
+
+def test_stray_files_older_than_an_hour_are_swept(app, queued):
+    folder = Path(app.config["FILES_DIR"])
+    named = {p.name for p in folder.iterdir()}
+    stray, young = folder / "left-by-a-crash", folder / "being-written"
+    stray.write_bytes(b"receipt of a transaction that never committed")
+    young.write_bytes(b"its row comes in a moment")
+    two_hours_ago = time.time() - 7200
+    os.utime(stray, (two_hours_ago, two_hours_ago))
+    for name in named:
+        os.utime(folder / name, (two_hours_ago, two_hours_ago))
+    result = run_cli(app, "files", "sweep")
+    assert result.exit_code == 0 and "1 stray files removed" in result.output
+    assert {p.name for p in folder.iterdir()} == named | {"being-written"}
+
+
+@pytest.mark.parametrize("submitted_at,day", [("2026-12-01T23:30:00.000Z", "2026-12-02"),   # 00:30 in Berlin
+                                              ("2026-07-01T21:59:00.000Z", "2026-07-01"),   # 23:59 in summer
+                                              ("2026-07-01T22:00:00.000Z", "2026-07-02")])
+def test_the_application_date_is_the_offices_day(submitted_at, day):
+    assert packets.office_date(submitted_at) == day
