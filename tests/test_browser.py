@@ -206,11 +206,11 @@ def test_switching_language_mid_step_keeps_the_step_and_what_was_typed(browser, 
     page.wait_for_url("**/steps/person")
     page.fill("#f-family_name", "Шевченко")
     page.fill("#f-birth_place", "Київ")                  # typed, not yet sent
-    page.click("details.langs button[value=de]")          # on a step the switch comes after the form, already open
+    page.click("section.langs button[value=de]")          # on a step the switch comes after the form, already open
     page.wait_for_function("document.documentElement.lang === 'de'")
     assert page.url.endswith("/steps/person")
     assert page.input_value("#f-family_name") == "Шевченко" and page.input_value("#f-birth_place") == "Київ"
-    page.click("details.langs button[value=uk]")
+    page.click("section.langs button[value=uk]")
     page.wait_for_function("document.documentElement.lang === 'uk'")
     assert page.input_value("#f-birth_place") == "Київ"
     context.close()

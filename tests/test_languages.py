@@ -57,7 +57,7 @@ def test_switching_language_in_the_middle_of_a_step_saves_it_and_keeps_every_ans
 def test_language_switch_buttons_belong_to_the_step_form_and_name_each_language_in_itself(applicant):
     url = start(applicant, "residence-permit-extension")
     page = soup(applicant.get(url))
-    buttons = page.select("details.langs button[name=lang]")
+    buttons = page.select("section.langs button[name=lang]")
     assert [b["value"] for b in buttons] == list(LANGUAGES)
     assert all(b["form"] == "step-form" for b in buttons) and page.select_one("form#step-form")
     names = {b["value"]: b.text for b in buttons}
@@ -65,11 +65,11 @@ def test_language_switch_buttons_belong_to_the_step_form_and_name_each_language_
     assert names["fa"] == "فارسی" and names["tr"] == "Türkçe" and names["fr"] == "Français"
     # Elsewhere the buttons belong to a small form of their own, which POSTs with the page's token (never a GET link).
     page = soup(applicant.get("/"))
-    buttons = page.select("details.langs button[name=lang]")
+    buttons = page.select("section.langs button[name=lang]")
     assert [b["value"] for b in buttons] == list(LANGUAGES) and all(b["form"] == "language-form" for b in buttons)
     form = page.select_one("form#language-form")
     assert form["method"] == "post" and form.select_one("input[name=csrf_token]")["value"]
-    assert not page.select("details.langs a")
+    assert not page.select("section.langs a")
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))

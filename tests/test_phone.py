@@ -1,0 +1,68 @@
+"""On a small phone, in Arabic and German: the language is reachable on every page, nothing opens scrolled, nothing
+scrolls sideways."""
+import pytest
+
+from assistant.i18n import LANGUAGES
+from tests.conftest import DEMO_PROFILE, log_in, register
+
+pytestmark = pytest.mark.browser
+
+
+def phone_page(browser, lang, width=360, javascript=True):
+    """A phone-sized page whose browser prefers `lang`."""
+    context = browser.new_context(viewport={"width": width, "height": 640}, is_mobile=True, has_touch=True,
+                                  java_script_enabled=javascript, extra_http_headers={"Accept-Language": lang})
+    return context, context.new_page()
+
+
+def assert_fits(page, where):
+    """No sideways scrolling, and the header's language link fully on the screen."""
+    width, scroll = page.evaluate("[window.innerWidth, document.documentElement.scrollWidth]")
+    assert scroll <= width, f"{where}: {scroll} px wide on a {width} px screen"
+    box = page.locator("header .langs-jump").bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width and box["height"] >= 24, (where, box)
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_the_language_is_reachable_on_every_page_and_no_page_opens_scrolled(browser, live_server, client, lang, javascript):
+    register(client, email=f"lang-{lang}-{javascript}@example.org", profile=DEMO_PROFILE)
+    context, page = phone_page(browser, lang, javascript=javascript)
+    try:
+        for path in ("/", "/login", "/register", "/services/declaration-of-commitment"):
+            page.goto(f"{live_server}{path}")
+            assert_fits(page, path)
+        log_in(page, live_server, f"lang-{lang}-{javascript}@example.org")
+        page.wait_for_url("**/dashboard")
+        assert_fits(page, "dashboard")
+        page.goto(f"{live_server}/services/declaration-of-commitment")
+        page.click("main button.primary")
+        page.wait_for_url("**/steps/**")
+        step = page.url
+        assert_fits(page, "step")
+        # The header link leads to the list; a language chosen there saves the step and reopens it at the top.
+        page.click("header .langs-jump")
+        other = "ar" if lang == "de" else "de"
+        with page.expect_navigation():
+            page.click(f"#languages button[value={other}]")
+        assert page.url == step and "#" not in page.url
+        assert page.evaluate("document.documentElement.lang") == other
+        assert page.evaluate("window.scrollY") == 0
+        # The next page opens at its top too, not at the language list.
+        with page.expect_navigation():
+            page.click("#step-form button[name=action][value=next]")
+        assert page.evaluate("window.scrollY") == 0 and "#" not in page.url
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_no_public_page_scrolls_sideways_at_320_px(browser, live_server, lang):
+    context, page = phone_page(browser, lang, width=320)
+    try:
+        for path in ("/", "/services/declaration-of-commitment", "/services/residence-permit-extension", "/login",
+                     "/register", "/accessibility", "/password/forgot"):
+            page.goto(f"{live_server}{path}")
+            assert_fits(page, f"{lang} {path}")
+    finally:
+        context.close()
