@@ -66,3 +66,26 @@ def test_no_public_page_scrolls_sideways_at_320_px(browser, live_server, lang):
             assert_fits(page, f"{lang} {path}")
     finally:
         context.close()
+
+
+def test_a_short_postcode_marks_the_postcode_and_the_summary_links_to_it(app, applicant):
+    from tests.conftest import form_fields, soup, start
+    url = start(applicant, "declaration-of-commitment")
+    service = app.extensions["services"]["declaration-of-commitment"]
+    from tests.conftest import answer_step
+    url = answer_step(applicant, url, service).location                       # to the address step
+    page = soup(applicant.get(url))
+    assert page.select_one("input[name=address-postcode]")["inputmode"] == "numeric"
+    response = applicant.post(url, data=form_fields(page) | {"address-postcode": "1011", "action": "next"})
+    page = soup(response)
+    marked = [el["name"] for el in page.select("[aria-invalid=true]")]
+    assert response.status_code == 422 and marked == ["address-postcode"]
+    assert page.select_one(".error-summary a")["href"] == "#f-address-postcode"
+    assert page.select_one("#f-address-postcode")["name"] == "address-postcode"
+
+
+def test_dates_ask_for_the_digits_keyboard(applicant):
+    from tests.conftest import soup, start
+    page = soup(applicant.get(start(applicant, "declaration-of-commitment")))
+    birth = page.select_one("input[name=birth_date]")
+    assert birth["inputmode"] == "numeric" and birth["pattern"] == "[0-9./ -]*"

@@ -12,6 +12,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from ..i18n import lazy_translate, office_today
 from ..questions import TYPES, dates
+from ..questions.base import PartError
 
 
 class Answer(NamedTuple):
@@ -115,12 +116,16 @@ class QuestionCheck:
         self.type = TYPES[q.type]
 
     def __call__(self, form, field):
-        field.canonical = None
+        field.canonical = field.error_part = None
         if self.type.blank(field.data):
             if self.q.required and not form.live:
                 raise StopValidation(_("Answer this question."))
             raise StopValidation()
-        value = self.type.parse(field.data, self.q)
+        try:
+            value = self.type.parse(field.data, self.q)
+        except PartError as wrong:
+            field.error_part = wrong.part  # the part to mark and to link to
+            raise
         for check in self.q.checks:
             apply_check(form, self.q, check, value)
         field.canonical = value

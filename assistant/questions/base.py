@@ -50,3 +50,11 @@ class QuestionType:
     def field(self, q, validators):
         """The WTForms field for this question."""
         return self.field_class(q.label, validators=validators)
+
+
+class PartError(ValidationError):
+    """A problem of one part of an answer of several parts (the postcode of an address): that part is marked."""
+
+    def __init__(self, message, part):
+        super().__init__(message)
+        self.part = part

@@ -7,7 +7,7 @@ from flask_babel import get_locale, lazy_gettext as _
 from wtforms.validators import ValidationError
 
 from ..i18n import normalize_digits
-from .base import MAX_TEXT, QuestionType
+from .base import MAX_TEXT, PartError, QuestionType
 
 # CLDR names more territories than ISO 3166-1 has: groupings, unknown and private-use codes, and
 # exceptional reservations (Ascension, Clipperton, Sark, Diego Garcia, Ceuta and Melilla, Canaries,
@@ -75,13 +75,13 @@ class Address(QuestionType):
         if any(len(v) > MAX_TEXT for v in a.values()):
             raise ValidationError(_("Your answer is too long: at most %(max)s characters.", max=MAX_TEXT))
         if not a["street"]:
-            raise ValidationError(_("Enter the street and house number."))
+            raise PartError(_("Enter the street and house number."), "street")
         if a["country"] not in dict(_countries("en")):
-            raise ValidationError(_("Choose a country from the list."))
+            raise PartError(_("Choose a country from the list."), "country")
         if a["country"] == "DE" and not re.fullmatch(r"\d{5}", a["postcode"]):
-            raise ValidationError(_("A German postcode has five digits, for example 10115."))
+            raise PartError(_("A German postcode has five digits, for example 10115."), "postcode")
         if not a["city"]:
-            raise ValidationError(_("Enter the town or city."))
+            raise PartError(_("Enter the town or city."), "city")
         return a
 
     def display(self, value, q):
