@@ -41,6 +41,17 @@ def notify_applicant(email, locale, path):
     send_quietly(email, subject, body)
 
 
+def confirm_submission(email, locale, reference, path):
+    """The confirmation of a submission: the reference number and a link, nothing else of the application."""
+    with force_locale(locale or "de"):
+        subject = _("Your application has been received")
+        body = _("We have received your application at %(office)s. Your reference number is %(reference)s.\n\n"
+                 "Your receipt and the state of your application are in your account:\n%(link)s\n\n"
+                 "For your protection, this e-mail contains no other details.",
+                 office=current_app.config["OFFICE_NAME"], reference=reference, link=link(path))
+    send_quietly(email, subject, body)
+
+
 def send_quietly(to, subject, body):
     """Send, and only log a failure: what the e-mail tells about is stored already, and the answer to the request
     must not reveal anything (an account exists, the mail server is down)."""

@@ -59,7 +59,9 @@ def test_submit_both_services_receipt_packet_and_status(app, applicant, db_path,
     attachments = packet["metadata"]["contentStructure"]["attachments"]
     assert [a["purpose"] for a in attachments] == ["form"] + ["attachment"] * len(packet["documents"])
     assert hashlib.sha512(body).hexdigest() == packet["receipt"]["sha512"] == attachments[0]["hash"]["content"]
-    assert packet["metadata"]["replyChannel"] == {"eMail": {"address": "ana@example.org"}}
+    # The office answers where the application says (its e-mail question), not necessarily the account's address.
+    assert packet["metadata"]["replyChannel"] == {"eMail": {"address": "person@example.org"}}
+    assert packet["applicant"]["email"] == "person@example.org" and packet["applicant"]["account_email"] == "ana@example.org"
     assert packet["applicant"]["family_name"] == "Müller-Lüdenscheidt"
     assert packet["data"]["answers"][service.steps[0].questions[0].id] == "Müller-Lüdenscheidt"
     assert count(db_path, "SELECT count(*) FROM outbox WHERE application_id = ? AND state = 'queued'", draft) == 1
@@ -198,3 +200,22 @@ def test_reference_numbers_are_unambiguous_and_catch_typos_and_swaps():
             assert references.normalize(compact[:i] + compact[i + 1] + compact[i] + compact[i + 2:]) is None
     assert references.normalize(f"  {compact.lower()} ") == ref
     assert references.normalize("") is None and references.normalize("ABCD-EFGH-I") is None
+
+
+def test_the_confirmation_and_every_later_news_go_to_the_applications_address_in_its_language(app, make_app, mailbox):
+    from tests.conftest import choose_language
+    client = english_client(make_app())
+    register(client, email="account@example.org")
+    choose_language(client, "ar")
+    mailbox.clear()
+    draft, response = submit_application(client, app, "declaration-of-commitment")
+    assert response.status_code == 303
+    [confirmation] = mailbox
+    reference = soup(client.get(f"/applications/{draft}")).select_one(".ref-inline").text
+    assert confirmation["To"] == "person@example.org" and reference in confirmation.get_content()
+    assert "Musterstadt" in confirmation.get_content() and confirmation["Subject"] != "Your application has been received"
+    with app.test_request_context():
+        from assistant import access
+        from assistant.casework import commands
+        commands.change_status(access.load(draft), "received", None)
+    assert mailbox[-1]["To"] == "person@example.org" and "/applications/" in mailbox[-1].get_content()

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from htmx_flask import request as htmx_request
 
-from .. import access, files
+from .. import access, files, mail
+from ..casework.commands import contact
 from ..casework.status import DRAFT
 from ..definitions import get_services
 from ..i18n import available_locales, remember_alongside, remember_language
@@ -200,7 +201,7 @@ def submit(application_id):
     if errors:
         return render_check(app_row, service, journey, errors=errors, status=422)
     try:
-        submission.submit(app_row, service, current_user.email)
+        reference = submission.submit(app_row, service, current_user.email)
     except submission.AlreadySubmitted:
         pass
     except submission.Incomplete as incomplete:
@@ -210,6 +211,10 @@ def submit(application_id):
         journey = drafts.journey(service, application_id)
         errors = [(url_for("applications.documents", application_id=application_id), _("Upload the documents marked as missing."))]
         return render_check(app_row, service, journey, errors=errors, status=422)
+    else:  # the confirmation goes where the application says news should go, in the person's language
+        email, locale = contact(app_row)
+        if email:
+            mail.confirm_submission(email, locale, reference, url_for("applications.show", application_id=application_id))
     return redirect(url_for("applications.show", application_id=application_id, submitted=1), code=303)
 
 

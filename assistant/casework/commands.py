@@ -51,15 +51,20 @@ def _set_status(db, app_row, new, actor_id):
     app_row["status"] = new
 
 
-def _applicant(app_row):
-    """E-mail and language of the account that acts for the application."""
-    row = get_db().execute("SELECT email, locale FROM accounts WHERE id = ?", [app_row["account_id"]]).fetchone()
-    return (row["email"], row["locale"]) if row else (None, None)
+def contact(app_row, db=None):
+    """Where news about an application goes, and in which language: the e-mail address given in the application
+    (else the account's), in the language the person uses (the account's choice, else the one they applied in)."""
+    db = db or get_db()
+    row = db.execute("SELECT a.email, a.locale, r.snapshot FROM applications p LEFT JOIN accounts a ON a.id = p.account_id "
+                     "LEFT JOIN records r ON r.application_id = p.id WHERE p.id = ?", [app_row["id"]]).fetchone()
+    record = json.loads(row["snapshot"]) if row and row["snapshot"] else {}
+    email = record.get("applicant", {}).get("email") or (row["email"] if row else None)
+    return email, (row["locale"] if row else None) or record.get("language")
 
 
 def _notify(app_row):
     """Tell the applicant that something is waiting in their account."""
-    email, locale = _applicant(app_row)
+    email, locale = contact(app_row)
     if email:
         notify_applicant(email, locale, url_for("applications.show", application_id=app_row["id"]))
 

@@ -48,7 +48,7 @@ def build(record, *, created_at, receipt_row):
     receipt = file_entry(receipt_row, "receipt.pdf")
     identifier = f"urn:de:fim:leika:leistung:{block['leika']}" if block["leika"] else f"urn:front-desk:service:{block['id']}"
     metadata = fitconnect(data, SCHEMA_URI, [(receipt, "form", None)] + [(e, "attachment", e.get("label")) for e in entries],
-                          record["reference"], record["submitted_at"], applicant["account_email"])
+                          record["reference"], record["submitted_at"], applicant.get("email") or applicant["account_email"])
     metadata["publicServiceType"] = {"name": block["title"], "identifier": identifier}
     packet = {
         "format": "front-desk-packet", "version": "1.0", "kind": "submission", "reference": record["reference"],

@@ -33,4 +33,4 @@ PROFILE = [
 COUNTRY_TYPES = {"country", "nationality"}  # a nationality list and a country list hold the same codes
 PREFILL_TYPES = {p["id"]: COUNTRY_TYPES if p["type"] in COUNTRY_TYPES else {p["type"]} for p in PROFILE}
 # What the packet's applicant block and the receipt's name take from the answers, by prefill key.
-APPLICANT_KEYS = ("family_name", "given_names", "name_in_passport", "birth_date", "nationality")
+APPLICANT_KEYS = ("family_name", "given_names", "name_in_passport", "birth_date", "nationality", "email", "phone")
