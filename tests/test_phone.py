@@ -89,3 +89,22 @@ def test_dates_ask_for_the_digits_keyboard(applicant):
     page = soup(applicant.get(start(applicant, "declaration-of-commitment")))
     birth = page.select_one("input[name=birth_date]")
     assert birth["inputmode"] == "numeric" and birth["pattern"] == "[0-9./ -]*"
+
+
+def test_an_open_request_is_the_first_thing_on_the_status_page_and_the_dashboard(app, applicant):
+    from tests.conftest import csrf_of, soup, staff, submit_application
+    first, _ = submit_application(applicant, app, "declaration-of-commitment")
+    draft, _ = submit_application(applicant, app, "declaration-of-commitment")
+    clerk = staff(app)
+    assert clerk.post(f"/office/cases/{first}/messages", data={
+        "csrf_token": csrf_of(clerk, f"/office/cases/{first}"), "kind": "request", "body": "Bitte den Mietvertrag nachreichen.",
+        "documents": "Mietvertrag", "due_date": "2031-01-12"}).status_code == 303
+    page = soup(applicant.get(f"/applications/{first}"))
+    panel = page.select_one("main > section.request")
+    assert panel is page.select_one("main > section, main > dl")                 # before the summary and everything else
+    assert "January 12, 2031" in panel.h2.text and panel.select_one("p.body[lang=de]").text == "Bitte den Mietvertrag nachreichen."
+    assert panel.select_one("a")["href"].startswith("#m-")
+    assert soup(applicant.get(f"/applications/{draft}")).select("main > section.request") == []
+    cards = soup(applicant.get("/dashboard")).select("ul.cards li.card")
+    assert cards[-2].select_one("a")["href"] == f"/applications/{first}"           # submitted list: waiting one first
+    assert "January 12, 2031" in cards[-2].select_one(".notice").text and not cards[-1].select(".notice")

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import access, files
+from ..casework.commands import open_requests
 from ..casework.status import DRAFT, labels
 from . import drafts, snapshot
 from .web import bp
@@ -24,7 +25,9 @@ def dashboard():
     submitted = []
     for row in drafts.of_account(current_user.id, drafts=False):
         record = snapshot.of_case(row)
-        submitted.append({"row": row, "title": snapshot.pick(record["service"]["title"]) if record else row["service_id"]})
+        submitted.append({"row": row, "title": snapshot.pick(record["service"]["title"]) if record else row["service_id"],
+                          "requests": open_requests(row["id"])})
+    submitted.sort(key=lambda item: not item["requests"])  # what waits for the person comes first
     return render_template("applications/dashboard.html", items=items, submitted=submitted, status_names=labels("applicant"))
 
 

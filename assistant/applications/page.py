@@ -36,7 +36,7 @@ def render_show(row, errors=None, status=200, typed=None):
     events = [dict(e) | {"data": json.loads(e["data"])} for e in drafts.events(row["id"])]
     receipt = next(iter(files.of_application(row["id"], "form")), None)
     return render_template("applications/show.html", application=row, record=snapshot.of_case(row), events=events,
-                           receipt=receipt, messages=casework.messages(row["id"]),
+                           receipt=receipt, messages=casework.messages(row["id"]), requests=casework.open_requests(row["id"]),
                            just_submitted=request.args.get("submitted") == "1", status_names=labels("applicant"),
                            event_names=event_labels("applicant"), errors=errors or [],
                            typed=typed or {}), status

@@ -129,6 +129,14 @@ def mark_seen(app_row):
     get_db().execute("UPDATE applications SET attention = 0 WHERE id = ?", [app_row["id"]])
 
 
+def open_requests(application_id):
+    """The office's requests the applicant has not answered yet, the earliest due first."""
+    db = get_db()
+    rows = db.execute("SELECT * FROM messages WHERE application_id = ? AND sender = 'office' AND kind = 'request' "
+                      "AND answered_at IS NULL ORDER BY json_extract(data, '$.due_date'), id", [application_id])
+    return [dict(r) | {"data": json.loads(r["data"])} for r in rows]
+
+
 def messages(application_id):
     """The conversation of a case, oldest first, each with its files."""
     db = get_db()
