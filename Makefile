@@ -28,8 +28,11 @@ migrate: translations
 demo: migrate
 	$(BIN)/flask demo load
 
+PORT ?= 5000
+
+# `make run PORT=5050` serves on another port; e-mail links follow unless ASSISTANT_BASE_URL says otherwise.
 run: demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	ASSISTANT_BASE_URL=$${ASSISTANT_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # Debian's chromium for the browser tests (never a downloaded browser build), poppler to look at receipts,
 # Java for the Nu HTML Checker.

@@ -41,14 +41,14 @@ def notify_applicant(email, locale, path):
     send_quietly(email, subject, body)
 
 
-def confirm_submission(email, locale, reference, path):
-    """The confirmation of a submission: the reference number and a link, nothing else of the application."""
+def confirm_submission(email, locale, path):
+    """The confirmation of a submission: a link, and like every e-mail of the product nothing of the application."""
     with force_locale(locale or "de"):
         subject = _("Your application has been received")
-        body = _("We have received your application at %(office)s. Your reference number is %(reference)s.\n\n"
-                 "Your receipt and the state of your application are in your account:\n%(link)s\n\n"
-                 "For your protection, this e-mail contains no other details.",
-                 office=current_app.config["OFFICE_NAME"], reference=reference, link=link(path))
+        body = _("We have received your application at %(office)s.\n\nYour receipt with its reference number and the "
+                 "state of your application are in your account:\n%(link)s\n\n"
+                 "For your protection, this e-mail contains no details.", office=current_app.config["OFFICE_NAME"],
+                 link=link(path))
     send_quietly(email, subject, body)
 
 

@@ -226,8 +226,8 @@ def test_the_whole_dialogue_through_the_api(app, applicant, db_path, mailbox):
             assert f"http://front-desk.test/applications/{draft}" in text
             for secret in secrets_:
                 assert secret not in text, secret
-            assert mail["To"] == "ana@example.org"
-    check_mails(3)  # status, message, request
+            assert mail["To"] == "person@example.org"                      # the address the application gave
+    check_mails(4)  # the confirmation of the submission, status, message, request
 
     # The applicant (in German) sees the request with its answer form and answers it with a photo.
     applicant.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
@@ -276,7 +276,7 @@ def test_the_whole_dialogue_through_the_api(app, applicant, db_path, mailbox):
     decision_id = decided.json["id"]
     case = api.get(f"/cases/{reference}").json
     assert case["status"] == "decided"
-    check_mails(5)  # and the appointment, the decision
+    check_mails(6)  # and the appointment, the decision
     assert {m["id"]: m for m in case["messages"]}[appointment_id]["data"]["starts_at"] == "2031-05-06T07:30:00.000Z"
 
     # The applicant downloads the decision from the conversation and adds the appointment to a calendar.

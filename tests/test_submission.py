@@ -212,7 +212,8 @@ def test_the_confirmation_and_every_later_news_go_to_the_applications_address_in
     assert response.status_code == 303
     [confirmation] = mailbox
     reference = soup(client.get(f"/applications/{draft}")).select_one(".ref-inline").text
-    assert confirmation["To"] == "person@example.org" and reference in confirmation.get_content()
+    assert confirmation["To"] == "person@example.org" and reference not in confirmation.get_content()  # no details
+    assert f"/applications/{draft}" in confirmation.get_content()
     assert "Musterstadt" in confirmation.get_content() and confirmation["Subject"] != "Your application has been received"
     with app.test_request_context():
         from assistant import access

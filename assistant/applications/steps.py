@@ -201,7 +201,7 @@ def submit(application_id):
     if errors:
         return render_check(app_row, service, journey, errors=errors, status=422)
     try:
-        reference = submission.submit(app_row, service, current_user.email)
+        submission.submit(app_row, service, current_user.email)
     except submission.AlreadySubmitted:
         pass
     except submission.Incomplete as incomplete:
@@ -214,7 +214,7 @@ def submit(application_id):
     else:  # the confirmation goes where the application says news should go, in the person's language
         email, locale = contact(app_row)
         if email:
-            mail.confirm_submission(email, locale, reference, url_for("applications.show", application_id=application_id))
+            mail.confirm_submission(email, locale, url_for("applications.show", application_id=application_id))
     return redirect(url_for("applications.show", application_id=application_id, submitted=1), code=303)
 
 

@@ -57,9 +57,11 @@ def inbox():
         args.append(status)
     if query:
         compact = query.upper().replace(" ", "").replace("-", "")
+        # Names in the applicant's own script and in the Latin letters of the passport ("حداد" and "HADDAD").
         sql.append("AND (replace(a.reference, '-', '') LIKE ? OR json_extract(r.snapshot, '$.applicant.family_name') LIKE ? "
-                   "OR json_extract(r.snapshot, '$.applicant.given_names') LIKE ?)")
-        args += [f"%{compact}%", f"%{query}%", f"%{query}%"]
+                   "OR json_extract(r.snapshot, '$.applicant.given_names') LIKE ? "
+                   "OR json_extract(r.snapshot, '$.applicant.name_in_passport') LIKE ?)")
+        args += [f"%{compact}%", f"%{query}%", f"%{query}%", f"%{query}%"]
     sql.append("ORDER BY a.attention DESC, a.submitted_at DESC LIMIT 200")
     rows = [dict(r) for r in get_db().execute(" ".join(sql), args)]
     for row in rows:
