@@ -152,3 +152,45 @@ def test_registration_answers_the_same_for_a_new_and_a_known_address(app, client
     assert english_client(app).get(link).status_code == 404                       # once
     assert log_in(english_client(app), "new@example.org", PASSWORD).status_code == 302
     assert english_client(app).get("/register/confirm/forged-token").status_code == 404
+
+
+def test_a_profile_post_changes_only_the_fields_it_contains(applicant, db_path):
+    import json
+    import sqlite3
+    token = csrf_of(applicant, "/profile")
+    assert applicant.post("/profile", data={"csrf_token": token, "phone": "0151 99999999"}).status_code == 302
+    profile = json.loads(sqlite3.connect(db_path).execute("SELECT profile FROM persons").fetchone()[0])
+    assert profile["phone"] == "+4915199999999" and profile["family_name"] == "Haddad" and profile["address"]["city"]
+    assert applicant.post("/profile", data={"csrf_token": token, "phone": ""}).status_code == 302   # sent empty: cleared
+    profile = json.loads(sqlite3.connect(db_path).execute("SELECT profile FROM persons").fetchone()[0])
+    assert "phone" not in profile and profile["family_name"] == "Haddad"
+
+
+def test_registration_states_the_password_rule_first_and_sums_up_its_errors(client):
+    from tests.conftest import soup
+    page = soup(client.get("/register"))
+    assert "At least 10 characters" in page.select_one("#password-hint").text
+    assert page.select_one("#password")["aria-describedby"] == "password-hint"
+    response = client.post("/register", data={"csrf_token": csrf_of(client, "/register"), "email": "x@example.org",
+                                               "password": "short", "confirm": "other"})
+    page = soup(response)
+    assert response.status_code == 422
+    assert [a["href"] for a in page.select(".error-summary a")] == ["#password", "#confirm"]
+
+
+def test_after_submit_the_profile_learns_only_when_asked(app, client, db_path):
+    import json
+    import sqlite3
+    from tests.conftest import soup, start, submit_application
+    register(client, email="first-time@example.org")
+    draft, response = submit_application(client, app, "declaration-of-commitment")
+    page = soup(client.get(response.location))
+    offer = page.select_one(f"form[action='/applications/{draft}/profile']")
+    assert offer is not None
+    profile = lambda: json.loads(sqlite3.connect(db_path).execute("SELECT profile FROM persons").fetchone()[0])  # noqa: E731
+    assert "family_name" not in profile()                                     # nothing saved silently
+    assert client.post(offer["action"], data={"csrf_token": csrf_of(client, "/dashboard")}).status_code == 303
+    assert profile()["family_name"] == "Müller-Lüdenscheidt"
+    assert soup(client.get(response.location)).select_one(f"form[action='/applications/{draft}/profile']") is None
+    new = soup(client.get(start(client, "declaration-of-commitment")))
+    assert new.select_one("input[name=family_name]")["value"] == "Müller-Lüdenscheidt"   # the next one is filled in

@@ -9,6 +9,8 @@ from flask_login import current_user, login_required
 from .. import access, files
 from ..casework import commands as casework
 from ..casework.status import DRAFT, event_labels, labels, takes_messages
+from ..db import get_db
+from ..people.persons import own_person
 from ..text import canonical
 from . import drafts, snapshot, uploads as checks
 from .web import bp
@@ -34,12 +36,34 @@ def show(application_id):
 def render_show(row, errors=None, status=200, typed=None):
     """The status page: the record as submitted, the receipt, the conversation and the timeline."""
     events = [dict(e) | {"data": json.loads(e["data"])} for e in drafts.events(row["id"])]
+    record = snapshot.of_case(row)
     receipt = next(iter(files.of_application(row["id"], "form")), None)
-    return render_template("applications/show.html", application=row, record=snapshot.of_case(row), events=events,
+    return render_template("applications/show.html", application=row, record=record, events=events,
+                           learn=_new_to_profile(record) if request.args.get("submitted") == "1" else None,
                            receipt=receipt, messages=casework.messages(row["id"]), requests=casework.open_requests(row["id"]),
                            just_submitted=request.args.get("submitted") == "1", status_names=labels("applicant"),
                            event_names=event_labels("applicant"), errors=errors or [],
                            typed=typed or {}), status
+
+
+def _new_to_profile(record):
+    """The submitted details the person's profile lacks or holds differently (offered, never saved silently)."""
+    profile = json.loads(own_person()["profile"])
+    return {k: v for k, v in snapshot.profile_values(record).items() if profile.get(k) != v}
+
+
+@bp.post("/applications/<application_id>/profile")
+@login_required
+def learn(application_id):
+    """Save the details of a submitted application to the profile, when the person says yes."""
+    row = access.acting(application_id)
+    record = snapshot.of_case(row) or abort(404)
+    person = own_person()
+    profile = json.loads(person["profile"]) | snapshot.profile_values(record)
+    get_db().execute("UPDATE persons SET profile = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                     [json.dumps(profile, ensure_ascii=False), person["id"]])
+    flash(_("Your profile is saved. Your next application will be filled in with these details."))
+    return redirect(url_for("applications.show", application_id=application_id), code=303)
 
 
 @bp.post("/applications/<application_id>/messages")

@@ -126,6 +126,16 @@ def _from_packet(db, row):
             "fee": {}, "declaration": {"text": {}, "confirmed": True}, "applicant": packet["applicant"]}
 
 
+def profile_values(record):
+    """The answers of a record that a profile keeps (by prefill key), to offer them for the next application."""
+    values = {}
+    for step in record.get("steps", []):
+        for q in step["questions"]:
+            if q.get("prefill") and q["value"] is not None:
+                values.setdefault(q["prefill"], q["value"])
+    return values
+
+
 def pick(texts, lang=None):
     """One text of a record in the wanted (default: current) language, else in German, the record's other language."""
     if texts is None:

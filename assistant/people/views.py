@@ -26,7 +26,12 @@ def profile():
     if request.method == "POST":
         form = build_form(PROFILE, request.form, {}, PROFILE_LABELS)
         if form.validate():
-            values = {q.id: form[q.id].canonical for q in PROFILE if form[q.id].canonical is not None}
+            values = dict(stored)  # a field the POST does not contain keeps its value; one sent empty is cleared
+            for q in PROFILE:
+                if form[q.id].data is not None:
+                    values.pop(q.id, None)
+                    if form[q.id].canonical is not None:
+                        values[q.id] = form[q.id].canonical
             get_db().execute(
                 "UPDATE persons SET profile = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
                 [json.dumps(values, ensure_ascii=False), person["id"]])
