@@ -1,4 +1,5 @@
 """Languages: locale choice, digit normalisation and the Babel extractor for service files."""
+import re
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
@@ -7,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from flask import current_app, request
+from markupsafe import Markup, escape
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_timedelta
 from babel.numbers import format_currency
@@ -80,6 +82,29 @@ def lazy_translate(message_id):
     return lazy_gettext(message_id) if message_id else message_id
 
 
+# A left-to-right run inside right-to-left text: Latin words, digits and the signs that belong to them
+# ("+49 151 23456789", "§ 45 Nr. 2 AufenthV", "27.03.1985", "HADDAD LINA", "name@example.org").
+_LATIN = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # with the letters of German, Turkish, French, ...
+LTR_RUN = re.compile(rf"(?:[+§]\s?)?[{_LATIN}][{_LATIN}_.,:/@+\-]*(?:\s+(?:[+§]\s?)?[{_LATIN}][{_LATIN}_.,:/@+\-]*)*")
+
+
+def isolate(text, pdf=False):
+    """In a right-to-left language, each left-to-right run of a text set apart, so that the Unicode bidi algorithm
+    does not reorder it ("+49 151 23456789" stays so): <bdi dir="ltr"> in a page, LRI…PDI in the PDF."""
+    text = "" if text is None else str(text)
+    if str(get_locale()) not in RTL:
+        return text
+    parts, last = [], 0
+    for match in LTR_RUN.finditer(text):
+        run = match.group().rstrip(".,:")
+        start, end = match.start(), match.start() + len(run)
+        parts += [escape(text[last:start]) if not pdf else text[last:start],
+                  f"\u2066{run}\u2069" if pdf else Markup('<bdi dir="ltr">{}</bdi>').format(run)]
+        last = end
+    parts.append(escape(text[last:]) if not pdf else text[last:])
+    return "".join(parts) if pdf else Markup("").join(parts)
+
+
 def german(text):
     """A message id or lazy message in German, for "show German alongside" and the receipt."""
     with force_locale("de"):
@@ -136,7 +161,7 @@ def init_app(app):
             "translation_status": LANGUAGES.get(lang, "draft"),
             "alongside": lang != "de" and request.cookies.get(ALONGSIDE_COOKIE) == "1",
             "german": german,
-            "tr": translate,  # texts of a service file: translated, then escaped like any data ('<' stays text)
+            "tr": lambda message: isolate(translate(message)),  # a service's text: translated, escaped, LTR runs isolated
         }
 
     @app.template_filter("money")
@@ -149,6 +174,8 @@ def init_app(app):
         return format_datetime(moment, length, tzinfo=get_timezone(), locale=get_locale())
 
     app.add_template_filter(filesize)
+    app.add_template_filter(isolate)
+    app.add_template_filter(lambda text: isolate(text, pdf=True), "isolate_pdf")
 
     @app.template_filter("time_left")
     def time_left(iso_date):

@@ -108,3 +108,28 @@ def test_an_open_request_is_the_first_thing_on_the_status_page_and_the_dashboard
     cards = soup(applicant.get("/dashboard")).select("ul.cards li.card")
     assert cards[-2].select_one("a")["href"] == f"/applications/{first}"           # submitted list: waiting one first
     assert "January 12, 2031" in cards[-2].select_one(".notice").text and not cards[-1].select(".notice")
+
+
+def pdf_text(data):
+    """The text of a PDF in its visual order, as poppler's pdftotext lays it out."""
+    import subprocess
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+
+
+def test_left_to_right_pieces_keep_their_order_in_arabic_on_screen_and_on_the_receipt(app, applicant):
+    from tests.conftest import choose_language, csrf_of, soup, submit_application
+    choose_language(applicant, "ar")
+    draft, _ = submit_application(applicant, app, "declaration-of-commitment")
+    with applicant.get(f"/applications/{draft}/receipt.pdf") as response:
+        text = pdf_text(response.get_data())
+    assert "§ 47 Abs. 1 Nr. 12 AufenthV" in text and "+49 1512 3456789" in text     # not "3456789 1512 49+"
+    # On screen: the fee's legal basis and the example in a message are isolated left-to-right runs.
+    from tests.conftest import start
+    url = start(applicant, "declaration-of-commitment")
+    service_page = soup(applicant.get("/services/declaration-of-commitment"))
+    assert "§ 47 Abs. 1 Nr. 12 AufenthV" in [b.text for b in service_page.select("bdi[dir=ltr]")]
+    assert "Verpflichtungserklärung" in [b.text for b in service_page.select("bdi[dir=ltr]")]   # a word is never cut
+    response = applicant.post(url.replace("/guarantor", "/contact/fields/phone"), headers={"HX-Request": "true"},
+                              data={"csrf_token": csrf_of(applicant, url), "phone": "12"})       # the live check
+    message = soup(response).select_one("#f-phone-error")
+    assert message is not None and "+49 151 23456789" in [b.text for b in message.select("bdi[dir=ltr]")]
