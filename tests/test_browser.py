@@ -68,7 +68,7 @@ def test_live_check_shows_the_message_without_a_page_load_and_the_step_goes_on(p
     page.check("#f-sex")
     page.click("main button[value=next]")
     page.wait_for_url("**/steps/passport")
-    assert "Step 2 of" in page.locator(".progress").inner_text()
+    assert "Step 2 ·" in page.locator(".progress").inner_text()
 
 
 def fill_step(page, service, order):

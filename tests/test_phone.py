@@ -133,3 +133,23 @@ def test_left_to_right_pieces_keep_their_order_in_arabic_on_screen_and_on_the_re
                               data={"csrf_token": csrf_of(applicant, url), "phone": "12"})       # the live check
     message = soup(response).select_one("#f-phone-error")
     assert message is not None and "+49 151 23456789" in [b.text for b in message.select("bdi[dir=ltr]")]
+
+
+def test_a_live_check_breaks_no_rule_of_the_content_security_policy(browser, live_server, client):
+    register(client, email="csp@example.org", profile=DEMO_PROFILE)
+    context, page = phone_page(browser, "de")
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    try:
+        log_in(page, live_server, "csp@example.org")
+        page.wait_for_url("**/dashboard")
+        page.goto(f"{live_server}/services/declaration-of-commitment")
+        page.click("main button.primary")
+        page.wait_for_url("**/steps/**")
+        with page.expect_response(lambda r: "/fields/birth_date" in r.url):
+            page.fill("input[name=birth_date]", "31.02.1990")
+            page.locator("input[name=birth_date]").dispatch_event("change")
+        page.wait_for_selector("#f-birth_date-error")
+        assert errors == []
+    finally:
+        context.close()
