@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install system translations migrate demo extract chromium check-forms bench
+.PHONY: run test install system translations migrate demo extract chromium check-forms bench screenshots
 
 # What WeasyPrint needs from Debian to draw receipts: Pango, and fonts for every script (Noto covers Pashto).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core
@@ -51,6 +51,10 @@ test: translations chromium node_modules/.installed
 # Throughput, latency and memory under gunicorn, and the first page over slow 3G: figures, printed.
 bench: translations chromium
 	$(BIN)/python bench/run.py
+
+# The pages a person sees most, at 360 px in German and Arabic, into docs/screenshots/ (shown in the README).
+screenshots: translations chromium
+	$(BIN)/python bench/screenshots.py
 
 check-forms: install
 	$(BIN)/flask forms check
