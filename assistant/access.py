@@ -7,6 +7,7 @@ today an applicant's account acts for its own person only (representatives
 acting for clients under a mandate will be one more rule in `can_act`).
 """
 from flask import abort
+from flask_login import current_user
 
 from .casework.status import DRAFT
 from .db import get_db
@@ -49,11 +50,9 @@ def _require(application_id, rule, account):
 
 def acting(application_id):
     """The application the current account acts for, or 404 for everyone else (ids reveal nothing)."""
-    from flask_login import current_user
     return _require(application_id, can_act, current_user)
 
 
 def handling(application_id, account=None):
     """The submitted case the current account (or the given API client) handles, or 404."""
-    from flask_login import current_user
     return _require(application_id, can_handle, account or current_user)

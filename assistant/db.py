@@ -1,5 +1,6 @@
 """The SQLite database: one sqlite-utils Database per request, migrations, CLI."""
 import sqlite3
+from datetime import datetime, timezone
 
 import click
 from flask.cli import AppGroup
@@ -17,6 +18,11 @@ def connect(path):
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     return sqlite_utils.Database(conn)
+
+
+def now():
+    """UTC now in the product's timestamp form (what SQLite's strftime('%Y-%m-%dT%H:%M:%fZ', 'now') writes)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def get_db():

@@ -26,7 +26,7 @@ from .. import access, audit, files
 from ..applications import drafts, references, snapshot
 from ..applications import uploads as checks
 from ..casework import commands as casework
-from ..db import connect, get_db
+from ..db import connect, get_db, now
 from ..handoff import outbox
 from ..handoff.packets import canonical_json, data_of, packet_files
 from ..i18n import office_today
@@ -77,7 +77,7 @@ def authenticate():
     row = db.execute("SELECT id, name, revoked_at FROM api_tokens WHERE token_hash = ?", [token_hash(token)]).fetchone()
     if row is None or row["revoked_at"]:
         return _error(401, "The token is unknown or revoked.", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-    db.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [casework.now(), row["id"]])
+    db.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [now(), row["id"]])
     g.api_token = dict(row)
     g.api_client = Client(row["id"], row["name"])
     return None
@@ -455,7 +455,7 @@ def revoke_command(token_id):
         if row["revoked_at"]:
             click.echo(f"Token {token_id} ({row['name']}) was already revoked at {row['revoked_at']}.")
             return
-        db.execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ?", [casework.now(), token_id])
+        db.execute("UPDATE api_tokens SET revoked_at = ? WHERE id = ?", [now(), token_id])
     finally:
         db.close()
     click.echo(f"Token {token_id} ({row['name']}) revoked.")

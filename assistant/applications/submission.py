@@ -8,10 +8,9 @@ receipt, the packet and the database never disagree.
 import hashlib
 import json
 import sqlite3
-from datetime import datetime, timezone
 
 from ..casework.status import DRAFT, SUBMITTED
-from ..db import get_db
+from ..db import get_db, now
 from ..handoff import packets
 from ..questions import TYPES
 from .. import files
@@ -60,10 +59,6 @@ def state(db, application_id):
         [application_id])]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
-
-def now():
-    """UTC now in the product's timestamp form."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def submit(application, service, account_email):

@@ -6,14 +6,13 @@ so a document management system can file the whole case. The applicant is
 then told by e-mail that something is waiting, without any content.
 """
 import json
-from datetime import datetime, timezone
 
 from flask import render_template, url_for
 from flask_babel import force_locale
 from weasyprint import HTML
 
 from .. import files
-from ..db import get_db
+from ..db import get_db, now
 from ..handoff import packets
 from ..mail import notify_applicant
 from .status import DRAFT, STATUS_AFTER, allowed, takes_messages
@@ -22,10 +21,6 @@ from .status import DRAFT, STATUS_AFTER, allowed, takes_messages
 class NotAllowed(ValueError):
     """An action the case's status does not allow (a closed case takes no more messages, say)."""
 
-
-def now():
-    """UTC now in the product's timestamp form."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def by_reference(reference):
