@@ -153,3 +153,43 @@ def test_a_live_check_breaks_no_rule_of_the_content_security_policy(browser, liv
         assert errors == []
     finally:
         context.close()
+
+
+TARGETS = """() => {
+  // WCAG 2.2 target size (minimum): 24 x 24 CSS px, or a 24 px circle around it that touches no other target.
+  // Links inside a sentence are exempt, as the rule allows; so are controls the browser draws (file inputs).
+  const all = [...document.querySelectorAll('a[href], button, input:not([type=hidden]):not([type=file]), select, textarea, summary')]
+    .filter(el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden');
+  const inSentence = el => el.tagName === 'A' && el.parentElement && ['P', 'LI', 'DD', 'SPAN'].includes(el.parentElement.tagName)
+    && el.parentElement.textContent.trim().length > el.textContent.trim().length + 20;
+  const boxes = all.map(el => [el, el.getBoundingClientRect()]);
+  const centre = r => [r.left + r.width / 2, r.top + r.height / 2];
+  return boxes.filter(([el, r]) => (r.width < 24 || r.height < 24) && !inSentence(el) && el.closest('.vh') === null)
+    .filter(([el, r]) => boxes.some(([other, o]) => other !== el && Math.hypot(centre(r)[0] - centre(o)[0], centre(r)[1] - centre(o)[1]) < 24))
+    .map(([el, r]) => `${el.tagName} "${(el.textContent || el.name || '').trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+}"""
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+def test_every_control_is_big_enough_to_tap(browser, live_server, app, client, lang):
+    from tests.conftest import answer_all, draft_id_of, jpeg_bytes, start, submit_application, upload
+    register(client, email=f"tap-{lang}@example.org", profile=DEMO_PROFILE)
+    draft, _ = submit_application(client, app, "declaration-of-commitment")
+    url = start(client, "declaration-of-commitment")
+    open_draft = draft_id_of(url)
+    answer_all(client, app.extensions["services"]["declaration-of-commitment"], url)
+    upload(client, open_draft, "guarantor_id", ("photo.jpg", jpeg_bytes()))
+    context, page = phone_page(browser, lang)
+    try:
+        pages = ["/", "/services/declaration-of-commitment", "/login", "/register"]
+        for path in pages:
+            page.goto(f"{live_server}{path}")
+            assert page.evaluate(TARGETS) == [], path
+        log_in(page, live_server, f"tap-{lang}@example.org")
+        page.wait_for_url("**/dashboard")
+        for path in ("/dashboard", f"/applications/{draft}", f"/applications/{open_draft}/steps/guarantor", "/profile",
+                     f"/applications/{open_draft}/documents", f"/applications/{open_draft}/check"):
+            page.goto(f"{live_server}{path}")
+            assert page.evaluate(TARGETS) == [], path
+    finally:
+        context.close()
