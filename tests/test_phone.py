@@ -193,3 +193,28 @@ def test_every_control_is_big_enough_to_tap(browser, live_server, app, client, l
             assert page.evaluate(TARGETS) == [], path
     finally:
         context.close()
+
+
+def test_no_page_of_an_application_scrolls_sideways_at_320_px_in_any_language(browser, live_server, app, client):
+    from tests.conftest import answer_all, csrf_of, draft_id_of, staff, start, submit_application
+    register(client, email="narrow@example.org", profile=DEMO_PROFILE)
+    draft, _ = submit_application(client, app, "residence-permit-extension")
+    clerk = staff(app)
+    clerk.post(f"/office/cases/{draft}/messages", data={"csrf_token": csrf_of(clerk, f"/office/cases/{draft}"),
+               "kind": "request", "body": "Bitte reichen Sie Ihre Lohnabrechnungen nach.", "due_date": "2031-01-12"})
+    url = start(client, "declaration-of-commitment")
+    open_draft = draft_id_of(url)
+    answer_all(client, app.extensions["services"]["declaration-of-commitment"], url)
+    context, page = phone_page(browser, "de", width=320)
+    try:
+        log_in(page, live_server, "narrow@example.org")
+        page.wait_for_url("**/dashboard")
+        for lang in LANGUAGES:
+            page.context.add_cookies([{"name": "lang", "value": lang, "url": live_server}])
+            for path in ("/dashboard", "/profile", f"/applications/{open_draft}/steps/guarantor",
+                         f"/applications/{open_draft}/documents", f"/applications/{open_draft}/check", f"/applications/{draft}"):
+                page.goto(f"{live_server}{path}")
+                assert page.evaluate("document.documentElement.lang") == lang
+                assert_fits(page, f"{lang} {path}")
+    finally:
+        context.close()
