@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-from flask import current_app, request
+from flask import current_app, g, request
 from markupsafe import Markup, escape
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_timedelta
@@ -18,6 +18,7 @@ from flask_babel import Babel, force_locale, get_locale, get_timezone, gettext, 
 TEXT_KEYS = {"title", "summary", "audience", "label", "hint", "intro", "message", "note"}
 COOKIE = "lang"
 ALONGSIDE_COOKIE = "de_alongside"
+ASKED_COOKIE = "lang_asked"
 # Every language of the product, in the order of the switcher, with the state of its translation:
 # "reviewed" by a person who knows the language and the office's terms, or "draft" (shown to users).
 LANGUAGES = {"de": "reviewed", "en": "reviewed", "ar": "draft", "fa": "draft", "ps": "draft",
@@ -50,7 +51,10 @@ def select_locale():
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in locales:
         return current_user.locale
-    return request.accept_languages.best_match(locales) or "de"
+    guess = request.accept_languages.best_match(locales)
+    if guess is None and not request.cookies.get(ASKED_COOKIE):
+        g.ask_language = True  # none of the browser's languages is offered: ask, once
+    return guess or "de"
 
 
 def remember_language(response, code):
@@ -162,7 +166,16 @@ def init_app(app):
             "alongside": lang != "de" and request.cookies.get(ALONGSIDE_COOKIE) == "1",
             "german": german,
             "tr": lambda message: isolate(translate(message)),  # a service's text: translated, escaped, LTR runs isolated
+            "ask_language": g.get("ask_language", False),
         }
+
+    @app.after_request
+    def asked(response):
+        """The language was asked for once: the next pages do not ask again."""
+        if g.get("ask_language") and response.mimetype == "text/html":
+            response.set_cookie(ASKED_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax",
+                                secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+        return response
 
     @app.template_filter("money")
     def money(amount):

@@ -201,3 +201,18 @@ def test_the_receipt_is_bilingual_and_arabic_is_laid_out_right_to_left(app):
     words = [w for w in arabic_title.split() if "لا" not in w]
     assert words and all(w in re.sub(r"[\u202a-\u202e]", "", text) for w in words)
     assert german_title in text
+
+
+def test_a_browser_whose_language_is_not_offered_is_asked_once(app):
+    from tests.conftest import choose_language
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sw, so;q=0.8"
+    first = soup(client.get("/"))
+    asked = first.select_one("main section#ask-languages")
+    assert asked is not None and first.html["lang"] == "de"
+    assert [b["value"] for b in asked.select("button[name=lang]")] == list(LANGUAGES)
+    assert soup(client.get("/services/declaration-of-commitment")).select_one("#ask-languages") is None   # once
+    assert choose_language(client, "fr").status_code == 303 and soup(client.get("/")).html["lang"] == "fr"
+    offered = app.test_client()
+    offered.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ar"
+    assert soup(offered.get("/")).select_one("#ask-languages") is None      # a language we offer is simply taken
