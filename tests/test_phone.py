@@ -218,3 +218,51 @@ def test_no_page_of_an_application_scrolls_sideways_at_320_px_in_any_language(br
                 assert_fits(page, f"{lang} {path}")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["de", "ar"])
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_the_walk_of_a_person_on_a_phone(browser, live_server, app, client, mailbox, lang, javascript):
+    """The whole walk at 360 x 640: every point the phone review found, in one browser, with and without JavaScript."""
+    from tests.conftest import answer_step, choose_language, csrf_of, staff, start, submit_application
+    email = f"walk-{lang}-{javascript}@example.org"
+    register(client, email=email, profile=DEMO_PROFILE)
+    choose_language(client, lang)
+    mailbox.clear()
+    submitted, _ = submit_application(client, app, "declaration-of-commitment")
+    assert [m["To"] for m in mailbox] == ["person@example.org"]                       # the application's own address
+    clerk = staff(app, email=f"clerk-{lang}-{javascript}@example.org")
+    clerk.post(f"/office/cases/{submitted}/messages", data={"csrf_token": csrf_of(clerk, f"/office/cases/{submitted}"),
+               "kind": "request", "body": "Bitte reichen Sie den Mietvertrag nach.", "due_date": "2031-01-12"})
+    service = app.extensions["services"]["declaration-of-commitment"]
+    contact = answer_step(client, start(client, service.id), service).location          # the address step comes next
+    context, page = phone_page(browser, lang, javascript=javascript)
+    try:
+        log_in(page, live_server, email)
+        page.wait_for_url("**/dashboard")
+        for path in ("/", "/dashboard", contact, f"/applications/{submitted}"):
+            page.goto(f"{live_server}{path}")
+            assert_fits(page, path)
+            assert page.evaluate("window.scrollY") == 0
+        # A four-digit postcode marks the postcode, and the summary leads there.
+        page.goto(f"{live_server}{contact}")
+        page.fill("input[name=address-postcode]", "1011")
+        with page.expect_navigation():
+            page.click("#step-form button[name=action][value=next]")
+        assert page.eval_on_selector_all("[aria-invalid=true]", "els => els.map(e => e.name)") == ["address-postcode"]
+        assert page.get_attribute(".error-summary a", "href") == "#f-address-postcode"
+        # The office's open request is the first thing on the status page.
+        page.goto(f"{live_server}/applications/{submitted}")
+        assert page.evaluate("document.querySelector('main > section, main > dl').className") == "request"
+        # An old "Change" link of the submitted application lands on its status page.
+        page.goto(f"{live_server}/applications/{submitted}/steps/guarantor?change=1")
+        assert page.url == f"{live_server}/applications/{submitted}"
+        if lang == "ar":  # left-to-right pieces in their order, on screen
+            page.goto(f"{live_server}/services/declaration-of-commitment")
+            box = page.locator("bdi", has_text="§ 47 Abs. 1 Nr. 12 AufenthV")
+            first, last = box.evaluate("""el => { const t = el.firstChild, r = document.createRange();
+                r.setStart(t, 0); r.setEnd(t, 1); const a = r.getBoundingClientRect().left;
+                r.setStart(t, t.length - 1); r.setEnd(t, t.length); return [a, r.getBoundingClientRect().left]; }""")
+            assert first < last                                                          # "§" on the left, "V" on the right
+    finally:
+        context.close()
