@@ -2,6 +2,8 @@
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
+PORT ?= 5000
+export ASSISTANT_BASE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test install system translations migrate demo extract chromium check-forms bench screenshots
 
@@ -28,11 +30,10 @@ migrate: translations
 demo: migrate
 	$(BIN)/flask demo load
 
-PORT ?= 5000
-
-# `make run PORT=5050` serves on another port; e-mail links follow unless ASSISTANT_BASE_URL says otherwise.
+# `make run PORT=5050` serves on another port; e-mail links and the printed logins follow unless
+# ASSISTANT_BASE_URL says otherwise.
 run: demo
-	ASSISTANT_BASE_URL=$${ASSISTANT_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # Debian's chromium for the browser tests (never a downloaded browser build), poppler to look at receipts,
 # Java for the Nu HTML Checker.

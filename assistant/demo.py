@@ -31,7 +31,7 @@ def load_command():
     for role, email, password in accounts:
         if not get_db().execute("SELECT 1 FROM accounts WHERE email = ?", [email]).fetchone():
             create_account(email, password, role=role, profile=DEMO_PROFILE if role == "applicant" else None)
-    click.echo("Demo logins (http://127.0.0.1:5000/login):")
+    click.echo(f"Demo logins ({current_app.config['BASE_URL'].rstrip('/')}/login):")
     for role, email, password in accounts:
         click.echo(f"  {role:<10} {email:<24} / {password}")
 
