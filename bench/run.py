@@ -50,17 +50,13 @@ def prepare(folder, users):
     client = english_client(app)
     register(client, email="template@example.org")
     template, _ = submit_application(client, app, "declaration-of-commitment")  # answers and files to copy
-    db = sqlite3.connect(database)
-    db.execute("UPDATE applications SET status = 'draft', reference = NULL, submitted_at = NULL WHERE id = ?", [template])
-    db.execute("DELETE FROM outbox")
-    db.execute("DELETE FROM files WHERE purpose = 'form'")
-    db.commit()
+    db = sqlite3.connect(database)  # the template stays submitted: a submitted application is a record
     with app.app_context():
         from assistant.identity import create_account
         for i in range(users):
             create_account(f"user{i}@example.org", PASSWORD)
     rows = db.execute("SELECT id FROM accounts WHERE email LIKE 'user%'").fetchall()
-    files = db.execute("SELECT * FROM files WHERE application_id = ?", [template]).fetchall()
+    files = db.execute("SELECT * FROM files WHERE application_id = ? AND purpose = 'attachment'", [template]).fetchall()
     columns = [c[1] for c in db.execute("PRAGMA table_info(files)")]
     for (account_id,) in rows:
         person = db.execute("SELECT id FROM persons WHERE account_id = ?", [account_id]).fetchone()[0]
