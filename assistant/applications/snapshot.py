@@ -60,11 +60,8 @@ def take(*, service, journey, documents, account_email, person_id, reference, su
     if service.fee.get("note"):
         fee["note"] = _texts(service.fee["note"], both)
     answers = {q["id"]: q["value"] for s in steps for q in s["questions"] if q["value"] is not None}
-    applicant = {"person_id": person_id, "account_email": account_email}
-    for s in steps:
-        for q in s["questions"]:
-            if q["prefill"] in APPLICANT_KEYS and q["value"] is not None and q["prefill"] not in applicant:
-                applicant[q["prefill"]] = q["value"]
+    applicant = {"person_id": person_id, "account_email": account_email} | {
+        key: value for key, value in profile_values({"steps": steps}).items() if key in APPLICANT_KEYS}
     return {
         "format": FORMAT, "reference": reference, "submitted_at": submitted_at, "language": language,
         "service": {"id": service.id, "version": service.version, "hash": service.hash, "leika": service.leika,

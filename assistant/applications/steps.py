@@ -190,27 +190,22 @@ def submit(application_id):
     if app_row["status"] != DRAFT:
         return redirect(url_for("applications.show", application_id=application_id, submitted=1), code=303)
     _row, service, journey = own_draft(application_id)
-    first, missing = submission.problems(journey, files.of_application(application_id))
-    if first is not None:
-        return redirect(url_for("applications.step", application_id=application_id, step_id=first.id), code=303)
-    errors = []
-    if missing:
-        errors.append((url_for("applications.documents", application_id=application_id), _("Upload the documents marked as missing.")))
-    if request.form.get("declaration") != "yes":
-        errors.append(("#declaration", _("Confirm that your answers are true and complete.")))
-    if errors:
-        return render_check(app_row, service, journey, errors=errors, status=422)
+    declared = request.form.get("declaration") == "yes"
     try:
-        submission.submit(app_row, service, current_user.email)
+        if not declared:  # say at once everything else that is missing, too
+            raise submission.Incomplete(*submission.problems(journey, files.of_application(application_id)))
+        submission.submit(app_row, service, current_user.email)  # checks again, inside, against what it submits
     except submission.AlreadySubmitted:
         pass
     except submission.Incomplete as incomplete:
         first, missing = incomplete.args
         if first is not None:
             return redirect(url_for("applications.step", application_id=application_id, step_id=first.id), code=303)
-        journey = drafts.journey(service, application_id)
-        errors = [(url_for("applications.documents", application_id=application_id), _("Upload the documents marked as missing."))]
-        return render_check(app_row, service, journey, errors=errors, status=422)
+        errors = [(url_for("applications.documents", application_id=application_id), _("Upload the documents marked as missing."))
+                  ] if missing else []
+        if not declared:
+            errors.append(("#declaration", _("Confirm that your answers are true and complete.")))
+        return render_check(app_row, service, drafts.journey(service, application_id), errors=errors, status=422)
     else:  # the confirmation goes where the application says news should go, in the person's language
         email, locale = contact(app_row)
         if email:

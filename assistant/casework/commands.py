@@ -49,12 +49,12 @@ def _set_status(db, app_row, new, actor_id):
 def contact(app_row, db=None):
     """Where news about an application goes, and in which language: the e-mail address given in the application
     (else the account's), in the language the person uses (the account's choice, else the one they applied in)."""
-    db = db or get_db()
-    row = db.execute("SELECT a.email, a.locale, r.snapshot FROM applications p LEFT JOIN accounts a ON a.id = p.account_id "
-                     "LEFT JOIN records r ON r.application_id = p.id WHERE p.id = ?", [app_row["id"]]).fetchone()
-    record = json.loads(row["snapshot"]) if row and row["snapshot"] else {}
-    email = record.get("applicant", {}).get("email") or (row["email"] if row else None)
-    return email, (row["locale"] if row else None) or record.get("language")
+    row = (db or get_db()).execute(
+        "SELECT coalesce(json_extract(r.snapshot, '$.applicant.email'), a.email) AS email, "
+        "coalesce(a.locale, json_extract(r.snapshot, '$.language')) AS locale FROM applications p "
+        "LEFT JOIN accounts a ON a.id = p.account_id LEFT JOIN records r ON r.application_id = p.id WHERE p.id = ?",
+        [app_row["id"]]).fetchone()
+    return (row["email"], row["locale"]) if row else (None, None)
 
 
 def _notify(app_row):

@@ -42,16 +42,20 @@ EVENTS = {
 }
 
 
+def _side(table, audience):
+    """One side of a table of (applicant's text, staff's text) pairs."""
+    side = 0 if audience == "applicant" else 1
+    return {key: pair[side] for key, pair in table.items()}
+
+
 def labels(audience):
     """State labels for 'applicant' or 'staff'."""
-    side = 0 if audience == "applicant" else 1
-    return {state: pair[side] for state, pair in STATES.items()}
+    return _side(STATES, audience)
 
 
 def event_labels(audience):
     """Timeline labels for 'applicant' or 'staff'."""
-    side = 0 if audience == "applicant" else 1
-    return {kind: pair[side] for kind, pair in EVENTS.items()}
+    return _side(EVENTS, audience)
 
 
 def allowed(current, new):

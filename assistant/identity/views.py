@@ -66,7 +66,7 @@ def register():
     """Create an applicant account that opens with a link sent to its address; the answer never tells whether it existed."""
     form = RegisterForm()
     if form.validate_on_submit():
-        address = _lookup_email(form.email.data)
+        address = form.email.data  # normalized by the form's e-mail check
         row = get_db().execute("SELECT id, confirmed_at FROM accounts WHERE email = ?", [address]).fetchone()
         if row is None:
             _send_confirmation(address, create_account(address, form.password.data, profile={"email": address},

@@ -18,7 +18,7 @@ def security_headers(response):
     """Strict defaults on every answer: no inline scripts, no framing, no sniffing; pages of someone are never stored."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if current_user and current_user.is_authenticated and request.endpoint != "static":
+    if request.endpoint != "static" and current_user and current_user.is_authenticated:  # static files need no user
         response.headers["Cache-Control"] = "no-store"  # a shared computer in a counselling office keeps nothing
         response.vary.add("Cookie")
     if current_app.config["SESSION_COOKIE_SECURE"]:
