@@ -687,3 +687,12 @@ def test_the_upload_form_works_for_phones_and_shows_sizes(app, applicant, db_pat
     assert photo_row["size"] > 10 * 1024
     assert item.select_one("span.small").text == f"{round(photo_row['size'] / 1024)} kB"
     assert item.select_one("a").text == "noise.jpg"
+
+
+def test_a_file_name_loses_the_override_that_would_hide_its_real_extension(app, applicant, db_path):
+    # "invoice\u202egpj.exe" shows as "invoiceexe.jpg"; the one canonical text drops the override from the name.
+    url = start(applicant, "declaration-of-commitment")
+    draft = draft_id_of(url)
+    answer_all(applicant, app.extensions["services"]["declaration-of-commitment"], url)
+    assert upload(applicant, draft, DOC, ("invoice\u202egpj.exe", png_bytes())).status_code == 303
+    assert [r["filename"] for r in rows(db_path, draft)] == ["invoicegpj.jpg"]

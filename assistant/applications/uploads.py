@@ -1,7 +1,6 @@
 """Uploads: type from the bytes, photos decoded within a memory budget and stripped, PDFs rewritten clean; why refused."""
 import io
 import re
-import unicodedata
 import warnings
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from ..i18n import filesize
+from ..text import canonical
 
 register_heif_opener()
 LONGEST_SIDE = 2400             # about 200 dpi on A4: readable for an office, small for a phone
@@ -44,9 +44,10 @@ def sniff(head):
 
 
 def clean_name(filename, extension):
-    """A safe display name: no path, no control characters, the extension of what is stored."""
-    name = unicodedata.normalize("NFC", Path(filename or "").name)
-    stem = re.sub(r"[\x00-\x1f\x7f/\\]+", "", name.rsplit(".", 1)[0]).strip()[:80] or "document"
+    """A safe display name: no path, the one canonical text (no controls, no overrides that hide the real extension),
+    the extension of what is stored."""
+    name = canonical(Path(filename or "").name, plain=True)
+    stem = re.sub(r"[/\\]+", "", name.rsplit(".", 1)[0]).strip()[:80] or "document"
     return f"{stem}.{extension}"
 
 
