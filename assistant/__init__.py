@@ -6,9 +6,9 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
-from . import db, definitions, demo, files, i18n, questions, web
+from . import db, definitions, demo, files, i18n, payments, questions, web
 from .api import views as api
-from .applications import dashboard, documents, page, snapshot, steps, uploads  # noqa: F401 (their views join the blueprint)
+from .applications import dashboard, documents, page, payment, snapshot, steps, uploads  # noqa: F401 (their views join the blueprint)
 from .applications.web import bp as applications_bp
 from .casework.status import takes_messages
 from .config import ROOT, ensure_secret_key, from_environment
@@ -48,6 +48,8 @@ def create_app(config=None):
     web.init_app(app)
     outbox_cli.init_app(app)
     api.init_app(app)
+    payments.init_app(app)
+    csrf.exempt(payments.views.bp)  # a platform's notification carries its own signature, never a session
     app.cli.add_command(users_cli.users_cli)
     app.cli.add_command(files.files_cli)
     for bp in (catalogue.bp, identity.bp, people.bp, applications_bp, office.bp, api.bp, statement.bp):

@@ -12,6 +12,42 @@ def _bool(name, default):
     return default if value is None else value.lower() in {"1", "true", "yes", "on"}
 
 
+def _secret(name, default=""):
+    """A credential from ASSISTANT_<name>, or read from the file named by ASSISTANT_<name>_FILE (container secrets)."""
+    path = os.environ.get(f"ASSISTANT_{name}_FILE")
+    return Path(path).read_text().strip() if path else os.environ.get(f"ASSISTANT_{name}", default)
+
+
+def payment_settings():
+    """The payment platform's settings (docs/payments.md): which one, where, and its credentials."""
+    env = os.environ.get
+    return {
+        "PAYMENT_PROVIDER": env("ASSISTANT_PAYMENT_PROVIDER", ""),   # xbezahldienste, girocheckout, or empty: invoice only
+        "PAYMENT_BASE_URL": env("ASSISTANT_PAYMENT_BASE_URL", ""),
+        "PAYMENT_ORIGINATOR_ID": env("ASSISTANT_PAYMENT_ORIGINATOR_ID", ""),
+        "PAYMENT_ENDPOINT_ID": env("ASSISTANT_PAYMENT_ENDPOINT_ID", ""),
+        "PAYMENT_AUTH": env("ASSISTANT_PAYMENT_AUTH", "oauth2"),
+        "PAYMENT_TOKEN_URL": env("ASSISTANT_PAYMENT_TOKEN_URL", ""),
+        "PAYMENT_CLIENT_ID": env("ASSISTANT_PAYMENT_CLIENT_ID", ""),
+        "PAYMENT_CLIENT_SECRET": _secret("PAYMENT_CLIENT_SECRET"),
+        "PAYMENT_USERNAME": env("ASSISTANT_PAYMENT_USERNAME", ""),
+        "PAYMENT_PASSWORD": _secret("PAYMENT_PASSWORD"),
+        "PAYMENT_CLIENT_CERT": env("ASSISTANT_PAYMENT_CLIENT_CERT", ""),
+        "PAYMENT_CLIENT_KEY": env("ASSISTANT_PAYMENT_CLIENT_KEY", ""),
+        "PAYMENT_CA_FILE": env("ASSISTANT_PAYMENT_CA_FILE", ""),
+        "PAYMENT_TIMEOUT": float(env("ASSISTANT_PAYMENT_TIMEOUT", 10)),
+        "GIROCHECKOUT_MERCHANT_ID": env("ASSISTANT_GIROCHECKOUT_MERCHANT_ID", ""),
+        "GIROCHECKOUT_PROJECT_ID": env("ASSISTANT_GIROCHECKOUT_PROJECT_ID", ""),
+        "GIROCHECKOUT_PROJECT_PASSWORD": _secret("GIROCHECKOUT_PROJECT_PASSWORD"),
+        "PAYMENT_RECONCILE_AFTER": int(env("ASSISTANT_PAYMENT_RECONCILE_AFTER", 5)),     # minutes
+        "PAYMENT_EXPIRES_AFTER": int(env("ASSISTANT_PAYMENT_EXPIRES_AFTER", 24 * 60)),  # minutes
+        "KASSENZEICHEN_PREFIX": env("ASSISTANT_KASSENZEICHEN_PREFIX", "5100"),
+        "OFFICE_ACCOUNT_HOLDER": env("ASSISTANT_OFFICE_ACCOUNT_HOLDER", "Stadtkasse Musterstadt"),
+        "OFFICE_IBAN": env("ASSISTANT_OFFICE_IBAN", "DE02120300000000202051"),
+        "OFFICE_BIC": env("ASSISTANT_OFFICE_BIC", "BYLADEM1001"),
+    }
+
+
 def from_environment(instance_path):
     """Build the settings from ASSISTANT_* variables; the README lists them all."""
     env = os.environ.get("ASSISTANT_ENV", "development")
@@ -47,7 +83,7 @@ def from_environment(instance_path):
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "locales"),
-    }
+    } | payment_settings()
 
 
 MIN_SECRET_LENGTH = 32

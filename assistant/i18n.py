@@ -109,6 +109,11 @@ def isolate(text, pdf=False):
     return "".join(parts) if pdf else Markup("").join(parts)
 
 
+def tr(message):
+    """A service's text: translated, escaped, its left-to-right runs isolated."""
+    return isolate(translate(message))
+
+
 def german(text):
     """A message id or lazy message in German, for "show German alongside" and the receipt."""
     with force_locale("de"):
@@ -165,7 +170,7 @@ def init_app(app):
             "translation_status": LANGUAGES.get(lang, "draft"),
             "alongside": lang != "de" and request.cookies.get(ALONGSIDE_COOKIE) == "1",
             "german": german,
-            "tr": lambda message: isolate(translate(message)),  # a service's text: translated, escaped, LTR runs isolated
+            "tr": tr,
             "ask_language": g.get("ask_language", False),
         }
 

@@ -318,3 +318,33 @@ def _confirmed_addresses(db):
     """An applicant's account opens once its e-mail address is confirmed (registration then reveals no account)."""
     db.execute("ALTER TABLE accounts ADD COLUMN confirmed_at TEXT")
     db.execute("UPDATE accounts SET confirmed_at = created_at")
+
+
+@migrations(name="0010_payments")
+def _payments(db):
+    """Payments: one row per attempt, keyed by its idempotency key, in XBezahldienste's states; a state leaves
+    INITIAL once (the code updates only `WHERE state = 'INITIAL'`)."""
+    db.execute("""
+        CREATE TABLE payments (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            provider TEXT NOT NULL,
+            amount TEXT NOT NULL CHECK (CAST(amount AS REAL) >= 0),
+            currency TEXT NOT NULL DEFAULT 'EUR',
+            purpose TEXT NOT NULL CHECK (length(purpose) <= 27),
+            kassenzeichen TEXT UNIQUE,
+            state TEXT NOT NULL DEFAULT 'INITIAL' CHECK (state IN ('INITIAL', 'PAYED', 'FAILED', 'CANCELED')),
+            transaction_id TEXT,
+            transaction_url TEXT,
+            redirect_url TEXT,
+            method TEXT,
+            method_detail TEXT,
+            detail TEXT,
+            settled_by TEXT,
+            paid_at TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")
+    db.execute("CREATE INDEX payments_application ON payments(application_id, id)")
+    db.execute("CREATE INDEX payments_open ON payments(created_at) WHERE state = 'INITIAL'")

@@ -299,7 +299,11 @@ def submit_application(client, app, service_id, choose=None):
     page = soup(client.get(f"/applications/{draft}/documents"))
     for section in page.select("section.document"):
         assert upload(client, draft, section["id"][2:], ("pass-photo.jpg", jpeg_bytes())).status_code == 303
-    token = csrf_of(client, f"/applications/{draft}/check")
+    check = soup(client.get(f"/applications/{draft}/check"))
+    if check.select_one(f'a.button[href$="/applications/{draft}/pay"]'):  # the fee is paid first: by bank transfer here
+        token = csrf_of(client, f"/applications/{draft}/pay")
+        assert client.post(f"/applications/{draft}/pay", data={"csrf_token": token, "method": "invoice"}).status_code == 303
+    token = check.select_one("input[name=csrf_token]")["value"]
     response = client.post(f"/applications/{draft}/submit", data={"csrf_token": token, "declaration": "yes"})
     return draft, response
 

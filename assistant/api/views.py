@@ -22,7 +22,7 @@ from flask.cli import AppGroup
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .. import access, audit, files
+from .. import access, audit, files, payments
 from ..applications import drafts, references, snapshot
 from ..applications import uploads as checks
 from ..casework import commands as casework
@@ -294,7 +294,8 @@ def case(reference):
     row = _case(reference)
     audit.record(_actor(), "read case", row)
     return jsonify(reference=row["reference"], service_id=row["service_id"], status=row["status"],
-                   submitted_at=row["submitted_at"], record=snapshot.of_case(row), messages=[_message(m) for m in casework.messages(row["id"])],
+                   submitted_at=row["submitted_at"], record=snapshot.of_case(row), payment=_payment(row),
+                   messages=[_message(m) for m in casework.messages(row["id"])],
                    events=[{"kind": e["kind"], "created_at": e["created_at"]} for e in drafts.events(row["id"])])
 
 
@@ -307,6 +308,25 @@ def case_file(reference, file_id):
         abort(404, "The case has no file with this id.")
     audit.record(_actor(), "read case file", row, stored["filename"])
     return files.send(stored, attachment=True)
+
+
+def _payment(row):
+    """The payment that speaks for a case now, as the API shows it."""
+    return payments.store.as_record(payments.store.current(payments.store.of_application(get_db(), row["id"])))
+
+
+@bp.post("/cases/<reference>/payment/paid")
+def payment_paid(reference):
+    """The office's cash system saw the money: the open payment becomes paid (once; 409 when none is open)."""
+    row = _case(reference)
+    body = _body("PaidRequest", optional=True)
+    current = payments.store.current(payments.store.of_application(get_db(), row["id"]))
+    if current is None or not payments.mark_paid(get_db(), current, _actor()):
+        abort(409, "The case has no open payment.")
+    if body.get("note"):
+        payments.note(get_db(), row["id"], None, body["note"])
+    audit.record(_actor(), "payment paid", row, current["kassenzeichen"])
+    return jsonify(reference=row["reference"], payment=_payment(row))
 
 
 @bp.post("/cases/<reference>/status")

@@ -6,13 +6,13 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import access, files
+from .. import access, files, payments
 from ..casework import commands as casework
 from ..casework.status import DRAFT, event_labels, labels, takes_messages
 from ..db import get_db
 from ..people.persons import own_person
 from ..text import canonical
-from . import drafts, snapshot, uploads as checks
+from . import drafts, payment, snapshot, uploads as checks
 from .web import bp
 
 
@@ -38,7 +38,11 @@ def render_show(row, errors=None, status=200, typed=None):
     events = [dict(e) | {"data": json.loads(e["data"])} for e in drafts.events(row["id"])]
     record = snapshot.of_case(row)
     receipt = next(iter(files.of_application(row["id"], "form")), None)
+    charge = payment.charge_of_record(record)
+    paid_by, summary = payment.state_of(row["id"]) if charge.amount else (None, "none")
     return render_template("applications/show.html", application=row, record=record, events=events,
+                           charge=charge, payment=paid_by, summary=summary, office=payments.bank_details(),
+                           pay_online=payments.online() is not None,
                            learn=_new_to_profile(record) if request.args.get("submitted") == "1" else None,
                            receipt=receipt, messages=casework.messages(row["id"]), requests=casework.open_requests(row["id"]),
                            just_submitted=request.args.get("submitted") == "1", status_names=labels("applicant"),

@@ -13,7 +13,8 @@ from flask_babel import lazy_gettext as _l
 from .. import files
 from ..casework.status import DRAFT
 from ..db import get_db
-from ..i18n import available_locales, translate
+from ..definitions import fees
+from ..i18n import available_locales, office_today, translate
 from ..people.profile import APPLICANT_KEYS
 from ..questions import LTR_TYPES, TYPES
 from . import drafts
@@ -32,8 +33,8 @@ def _texts(message, languages):
     return result
 
 
-def take(*, service, journey, documents, account_email, person_id, reference, submitted_at):
-    """The record of a submission, as plain JSON data."""
+def take(*, service, journey, documents, account_email, person_id, reference, submitted_at, payment=None, charged=None):
+    """The record of a submission, as plain JSON data; `charged` is the fee computed for it (computed here if not given)."""
     language = str(get_locale())
     both = list(dict.fromkeys([language, "de"]))
     steps = []
@@ -56,7 +57,10 @@ def take(*, service, journey, documents, account_email, person_id, reference, su
               "label": _texts(wanted[f["document_id"]]["label"], both) if f["document_id"] in wanted else None,
               "filename": f["filename"], "content_type": f["content_type"], "size": f["size"],
               "sha256": f["sha256"], "sha512": f["sha512"]} for f in documents]
-    fee = {k: v for k, v in service.fee.items() if k != "note"}
+    lines, amount = charged or fees.compute(service.fee, journey.values, office_today())
+    fee = {"amount": str(amount), "currency": service.fee.get("currency", "EUR"), "payment": fees.payment_mode(service.fee),
+           "lines": [{"label": _texts(line.label, both), "basis": line.basis, "amount": str(line.amount), "kind": line.kind}
+                     for line in lines]}
     if service.fee.get("note"):
         fee["note"] = _texts(service.fee["note"], both)
     answers = {q["id"]: q["value"] for s in steps for q in s["questions"] if q["value"] is not None}
@@ -66,7 +70,7 @@ def take(*, service, journey, documents, account_email, person_id, reference, su
         "format": FORMAT, "reference": reference, "submitted_at": submitted_at, "language": language,
         "service": {"id": service.id, "version": service.version, "hash": service.hash, "leika": service.leika,
                     "title": _texts(service.title, available_locales())},
-        "steps": steps, "answers": answers, "documents": files, "fee": fee,
+        "steps": steps, "answers": answers, "documents": files, "fee": fee, "payment": payment,
         "declaration": {"text": _texts(DECLARATION, both), "confirmed": True},
         "applicant": applicant,
     }

@@ -6,14 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from htmx_flask import request as htmx_request
 
-from .. import access, files, mail
+from .. import access, files, mail, payments
 from ..casework.commands import contact
 from ..casework.status import DRAFT
 from ..definitions import get_services
 from ..i18n import available_locales, remember_alongside, remember_language
 from ..journey import Answer, fingerprint
 from ..people.persons import own_person
-from . import drafts, submission
+from . import drafts, payment, submission
 from .snapshot import DECLARATION
 from .web import bp
 
@@ -177,7 +177,10 @@ def check(application_id):
 def render_check(app_row, service, journey, errors=None, status=200):
     """The check-your-answers page, with the problems that stop submission."""
     documents = files.of_application(app_row["id"])
+    charge = payment.charge_of(service, journey)
+    _row, summary = payment.state_of(app_row["id"])
     return render_template("applications/check.html", application=app_row, service=service, journey=journey,
+                           charge=charge, pay_first=not payment.may_submit(charge, summary), pay_online=payments.online() is not None,
                            rows=submission.rows_by_step(journey), documents=documents, declaration=DECLARATION,
                            missing=journey.missing_documents(documents), errors=errors or []), status
 
@@ -190,6 +193,8 @@ def submit(application_id):
     if app_row["status"] != DRAFT:
         return redirect(url_for("applications.show", application_id=application_id, submitted=1), code=303)
     _row, service, journey = own_draft(application_id)
+    if not payment.may_submit(payment.charge_of(service, journey), payment.state_of(application_id)[1]):
+        return redirect(url_for("applications.pay", application_id=application_id), code=303)  # pay first, or choose how
     declared = request.form.get("declaration") == "yes"
     try:
         if not declared:  # say at once everything else that is missing, too

@@ -11,6 +11,9 @@ import sqlite3
 
 from ..casework.status import DRAFT, SUBMITTED
 from ..db import get_db, now
+from ..definitions import fees
+from ..i18n import office_today
+from .. import payments
 from ..handoff import packets
 from ..questions import TYPES
 from .. import files
@@ -72,8 +75,13 @@ def submit(application, service, account_email):
         if first is not None or missing:
             raise Incomplete(first, missing)
         reference, submitted_at = references.new(), now()
+        charged = fees.compute(service.fee, journey.values, office_today())
+        payment = payments.store.as_record(payments.for_submission(application["id"], charged[1]))
+        if payment and payment["state"] != "PAYED":
+            payment["bank"] = payments.bank_details()  # where to transfer, as the receipt says it
         record = snapshot.take(service=service, journey=journey, documents=documents, account_email=account_email,
-                               person_id=application["person_id"], reference=reference, submitted_at=submitted_at)
+                               person_id=application["person_id"], reference=reference, submitted_at=submitted_at,
+                               payment=payment, charged=charged)
         stored = files.write(receipt.render(record))
         receipt_row = {"content_type": "application/pdf", **stored}
         packet = packets.build(record, created_at=application["created_at"], receipt_row=receipt_row)

@@ -39,6 +39,8 @@ EVENTS = {
     "decision": (_l("The office has decided on the application."), _l("The office sent the decision.")),
     "answer": (_l("You answered the office's request."), _l("The applicant answered a request.")),
     "applicant_message": (_l("You sent a message to the office."), _l("The applicant sent a message.")),
+    "paid": (_l("Your payment has arrived."), _l("The fee was marked as paid.")),
+    "payment_note": (None, _l("A note on the payment was written.")),  # for staff only
 }
 
 

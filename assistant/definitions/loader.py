@@ -9,6 +9,7 @@ import jsonschema
 import yaml
 
 from ..people.profile import PREFILL_TYPES
+from . import fees
 from .model import Question, Service, Step
 
 SCHEMA = json.loads((Path(__file__).parent / "service.schema.json").read_text())
@@ -124,7 +125,8 @@ def _check_consistency(data):
                         found.append(((*cpath, "pattern"), f"not a regular expression: {exc}"))
     for di, doc in enumerate(data.get("documents", [])):
         check_condition(doc.get("show_if"), ("documents", di, "show_if"), None)
-    return found
+    questions = {qid: Question(id=qid, type=q["type"], label=q["label"], choices=q.get("choices", [])) for qid, (_si, q) in seen.items()}
+    return found + fees.problems(data["fee"], questions)
 
 
 KINDS = {"steps": "step", "questions": "question", "documents": "document", "choices": "choice", "checks": "check"}

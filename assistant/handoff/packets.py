@@ -1,22 +1,33 @@
 """Packets for the back office: versioned JSON (docs/packet.md) whose metadata is FIT-Connect's."""
 import hashlib
 import json
+import re
 import uuid
-from pathlib import Path
-
 from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
 
 import jsonschema
 from referencing import Registry, Resource
 
 from ..i18n import OFFICE_TIMEZONE
+from ..payments.base import METHODS
 from .names import portable
 
 SCHEMAS = Path(__file__).parent / "schemas"
 FITCONNECT = json.loads((SCHEMAS / "fitconnect-metadata-1.0.0.schema.json").read_text())
 PACKET = json.loads((SCHEMAS / "packet-1.schema.json").read_text())
 _registry = Registry().with_resource(FITCONNECT["$id"], Resource.from_contents(FITCONNECT))
-VALIDATOR = jsonschema.Draft202012Validator(PACKET, registry=_registry, format_checker=jsonschema.FormatChecker())
+
+
+def _multiple_of(validator, step, instance, schema):
+    """multipleOf in decimal arithmetic: 0.07 is a multiple of 0.01 (in binary floating point it is not)."""
+    if validator.is_type(instance, "number") and Decimal(str(instance)) % Decimal(str(step)) != 0:
+        yield jsonschema.ValidationError(f"{instance!r} is not a multiple of {step}")
+
+
+VALIDATOR = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"multipleOf": _multiple_of})(
+    PACKET, registry=_registry, format_checker=jsonschema.FormatChecker())
 SCHEMA_URI = "urn:front-desk:schema:packet-data:1"
 CORRESPONDENCE_SCHEMA_URI = "urn:front-desk:schema:correspondence:1"
 
@@ -50,6 +61,8 @@ def build(record, *, created_at, receipt_row):
     metadata = fitconnect(data, SCHEMA_URI, [(receipt, "form", None)] + [(e, "attachment", e.get("label")) for e in entries],
                           record["reference"], record["submitted_at"], applicant.get("email") or applicant["account_email"])
     metadata["publicServiceType"] = {"name": block["title"], "identifier": identifier}
+    if record.get("payment"):
+        metadata["paymentInformation"] = payment_information(record["payment"])
     packet = {
         "format": "front-desk-packet", "version": "1.0", "kind": "submission", "reference": record["reference"],
         "service": block, "created_at": created_at, "submitted_at": record["submitted_at"],
@@ -58,6 +71,22 @@ def build(record, *, created_at, receipt_row):
     }
     VALIDATOR.validate(packet)
     return packet
+
+
+def payment_information(payment):
+    """FIT-Connect's paymentInformation for the payment a record names (XBezahldienste's PAYED is FIT-Connect's BOOKED)."""
+    method = payment["method"] if payment["method"] in METHODS else ("INVOICE" if payment["provider"] == "invoice" else "OTHER")
+    info = {"transactionReference": payment["kassenzeichen"], "transactionId": payment["transaction_id"] or payment["key"],
+            "paymentMethod": method, "status": {"PAYED": "BOOKED"}.get(payment["state"], payment["state"])}
+    if Decimal(payment["amount"]) > 0:
+        info["grossAmount"] = float(payment["amount"])
+    if payment.get("transaction_url"):
+        info["transactionUrl"] = payment["transaction_url"]
+    if payment["state"] == "PAYED" and payment.get("paid_at"):
+        info["transactionTimestamp"] = payment["paid_at"]
+    if payment.get("method_detail") and re.fullmatch(r"[\w\d-]{1,36}", payment["method_detail"]):
+        info["paymentMethodDetail"] = payment["method_detail"]
+    return info
 
 
 def office_date(timestamp):

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import access, audit, files
+from .. import access, audit, files, payments
 from ..applications import drafts, snapshot
 from ..applications import uploads as checks
 from ..casework import commands as casework
@@ -17,6 +17,8 @@ from ..casework.status import CASE_STATES, event_labels, labels, next_states
 from ..db import get_db
 from ..definitions import get_services
 from ..i18n import OFFICE_TIMEZONE
+from ..payments import store as payment_store
+from ..text import canonical
 from ..identity import STAFF, login_manager
 
 bp = Blueprint("office", __name__, url_prefix="/office")
@@ -41,7 +43,8 @@ def _admin_only():
 def inbox():
     """Submitted applications as the outbox holds them: filter by service and status, search reference or name."""
     service_id, status, query = request.args.get("service", ""), request.args.get("status", ""), request.args.get("q", "").strip()
-    sql = ["SELECT a.*, json_extract(r.snapshot, '$.applicant.family_name') AS family_name, "
+    paid = request.args.get("payment", "")
+    sql = [f"SELECT a.*, {PAYMENT_SUMMARY} AS payment, json_extract(r.snapshot, '$.applicant.family_name') AS family_name, "
            "json_extract(r.snapshot, '$.applicant.given_names') AS given_names, "
            "json_extract(r.snapshot, '$.service.title') AS titles, s.email AS assignee "
            "FROM records r JOIN applications a ON a.id = r.application_id LEFT JOIN accounts s ON s.id = a.assigned_to "
@@ -55,6 +58,9 @@ def inbox():
     elif status:
         sql.append("AND a.status = ?")
         args.append(status)
+    if paid in PAYMENT_FILTERS:
+        sql.append(f"AND {PAYMENT_SUMMARY} IN ({', '.join('?' * len(PAYMENT_FILTERS[paid]))})")
+        args += PAYMENT_FILTERS[paid]
     if query:
         compact = query.upper().replace(" ", "").replace("-", "")
         # Names in the applicant's own script and in the Latin letters of the passport ("حداد" and "HADDAD").
@@ -68,7 +74,22 @@ def inbox():
         row["title"] = snapshot.pick(json.loads(row.pop("titles")))
     feedback = [dict(r) for r in get_db().execute("SELECT * FROM feedback ORDER BY id DESC LIMIT 20")]
     return render_template("office/inbox.html", rows=rows, services=get_services(), statuses=CASE_STATES, feedback=feedback,
-                           status_names=labels("staff"), filters={"service": service_id, "status": status, "q": query})
+                           status_names=labels("staff"), payment_names=payment_labels(),
+                           filters={"service": service_id, "status": status, "q": query, "payment": paid})
+
+
+# The payment that speaks for a case, in one word (as payments.store.summary says it): paid, invoiced, pending, failed, none.
+PAYMENT_SUMMARY = ("COALESCE((SELECT CASE WHEN p.state = 'PAYED' THEN 'paid' WHEN p.state != 'INITIAL' THEN 'failed' "
+                   "WHEN p.provider = 'invoice' THEN 'invoiced' ELSE 'pending' END FROM payments p WHERE p.application_id = a.id "
+                   "ORDER BY p.state = 'PAYED' DESC, p.id DESC LIMIT 1), 'none')")
+PAYMENT_FILTERS = {"paid": ["paid"], "open": ["invoiced", "pending", "failed"], "pending": ["pending"],
+                   "invoiced": ["invoiced"], "none": ["none"]}
+
+
+def payment_labels():
+    """The payment summaries in the office's words."""
+    return {"paid": _("Paid"), "invoiced": _("Invoice open"), "pending": _("Online payment not confirmed"),
+            "failed": _("Payment failed or cancelled"), "none": _("No fee")}
 
 
 def _case(application_id):
@@ -82,6 +103,8 @@ def render_case(row, errors=None, status=200):
         "office/case.html", case=row, record=snapshot.of_case(row),
         receipt=next(iter(files.of_application(row["id"], "form")), None), events=drafts.events(row["id"]),
         messages=casework.messages(row["id"]), transitions=next_states(row["status"]),
+        payments=payment_store.of_application(get_db(), row["id"]), payment_names=payment_labels(),
+        payment_notes=[dict(e) | json.loads(e["data"]) for e in drafts.events(row["id"]) if e["kind"] == "payment_note"],
         status_names=labels("staff"), event_names=event_labels("staff"), errors=errors or [],
     ), status
 
@@ -92,6 +115,25 @@ def case(application_id):
     row = _case(application_id)
     audit.record(current_user.email, "view case", row, account_id=current_user.id)
     return render_case(row)
+
+
+@bp.post("/cases/<application_id>/payment")
+def payment(application_id):
+    """Mark the fee as paid (an invoice was paid, or the platform never confirmed), or write a note (a refund made)."""
+    row = _case(application_id)
+    db = get_db()
+    if request.form.get("action") == "note":
+        text = canonical(request.form.get("note", ""), lines=True)
+        if not text:
+            return render_case(row, errors=[_("Write the note first.")], status=422)
+        payments.note(db, row["id"], current_user.id, text)
+        audit.record(current_user.email, "payment note", row, account_id=current_user.id)
+        return _done(row, anchor="payment")
+    current = payment_store.current(payment_store.of_application(db, row["id"]))
+    if current is None or not payments.mark_paid(db, current, current_user.email, current_user.id):
+        return render_case(row, errors=[_("There is no open payment on this case.")], status=422)
+    audit.record(current_user.email, "payment paid", row, current["kassenzeichen"], account_id=current_user.id)
+    return _done(row, anchor="payment")
 
 
 @bp.post("/cases/<application_id>/seen")

@@ -5,9 +5,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import errors, static
 
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'{origins}; frame-ancestors 'none'; base-uri 'none'")
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
@@ -18,6 +18,7 @@ def security_headers(response):
     """Strict defaults on every answer: no inline scripts, no framing, no sniffing; pages of someone are never stored."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers.setdefault("Content-Security-Policy", current_app.extensions["csp"])
     if request.endpoint != "static" and current_user and current_user.is_authenticated:  # static files need no user
         response.headers["Cache-Control"] = "no-store"  # a shared computer in a counselling office keeps nothing
         response.vary.add("Cookie")
@@ -28,7 +29,10 @@ def security_headers(response):
 
 def init_app(app):
     """Static files, compression, headers and error pages; behind a TLS proxy, the proxy's word on scheme and host."""
+    from ..payments.registry import form_action_origins
     static.init_app(app)
+    # a pay button posts here and is redirected to the payment platform: form-action must allow its origin too
+    app.extensions["csp"] = CSP.format(origins="".join(" " + o for o in form_action_origins(app.config)))
     app.after_request(security_headers)
     errors.init_app(app)
     hops = app.config["PROXY_HOPS"]
