@@ -32,7 +32,10 @@ demo: migrate
 
 # `make run PORT=5050` serves on another port; e-mail links and the printed logins follow unless
 # ASSISTANT_BASE_URL says otherwise.
+# `make run ASSISTANT_PAYMENT_PROVIDER=fake-xbezahldienste` (or fake-girocheckout) also serves a local stand-in of
+# the payment platform, so fees can be paid in the demo (docs/payments.md).
 run: demo
+	@case "$(ASSISTANT_PAYMENT_PROVIDER)" in fake-*) $(BIN)/python -m tests.fakes $(patsubst fake-%,%,$(ASSISTANT_PAYMENT_PROVIDER)) & trap "kill $$!" EXIT INT TERM;; esac; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # Debian's chromium for the browser tests (never a downloaded browser build), poppler to look at receipts,

@@ -18,10 +18,23 @@ def _secret(name, default=""):
     return Path(path).read_text().strip() if path else os.environ.get(f"ASSISTANT_{name}", default)
 
 
-def payment_settings():
+# `make run ASSISTANT_PAYMENT_PROVIDER=fake-xbezahldienste` (or fake-girocheckout) starts a local stand-in of the
+# platform (tests/fakes) and the app talks to it with these settings; never in production.
+FAKES = {
+    "fake-xbezahldienste": {"PAYMENT_PROVIDER": "xbezahldienste", "PAYMENT_BASE_URL": "http://127.0.0.1:5081",
+                            "PAYMENT_AUTH": "oauth2", "PAYMENT_TOKEN_URL": "http://127.0.0.1:5081/token",
+                            "PAYMENT_CLIENT_ID": "demo", "PAYMENT_CLIENT_SECRET": "demo",
+                            "PAYMENT_ORIGINATOR_ID": "demo-originator", "PAYMENT_ENDPOINT_ID": "demo-endpoint"},
+    "fake-girocheckout": {"PAYMENT_PROVIDER": "girocheckout", "PAYMENT_BASE_URL": "http://127.0.0.1:5082",
+                          "GIROCHECKOUT_MERCHANT_ID": "1234567", "GIROCHECKOUT_PROJECT_ID": "1234",
+                          "GIROCHECKOUT_PROJECT_PASSWORD": "demo"},
+}
+
+
+def payment_settings(env_name):
     """The payment platform's settings (docs/payments.md): which one, where, and its credentials."""
     env = os.environ.get
-    return {
+    settings = {
         "PAYMENT_PROVIDER": env("ASSISTANT_PAYMENT_PROVIDER", ""),   # xbezahldienste, girocheckout, or empty: invoice only
         "PAYMENT_BASE_URL": env("ASSISTANT_PAYMENT_BASE_URL", ""),
         "PAYMENT_ORIGINATOR_ID": env("ASSISTANT_PAYMENT_ORIGINATOR_ID", ""),
@@ -46,6 +59,10 @@ def payment_settings():
         "OFFICE_IBAN": env("ASSISTANT_OFFICE_IBAN", "DE02120300000000202051"),
         "OFFICE_BIC": env("ASSISTANT_OFFICE_BIC", "BYLADEM1001"),
     }
+    fake = FAKES.get(settings["PAYMENT_PROVIDER"])
+    if fake and env_name == "production":
+        raise RuntimeError("a fake payment platform is for development only")
+    return settings | (fake or {})
 
 
 def from_environment(instance_path):
@@ -83,7 +100,7 @@ def from_environment(instance_path):
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "locales"),
-    } | payment_settings()
+    } | payment_settings(env)
 
 
 MIN_SECRET_LENGTH = 32

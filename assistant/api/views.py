@@ -44,7 +44,7 @@ OPENAPI = yaml.safe_load(Path(__file__).with_name("openapi.yaml").read_text(enco
 SCHEMAS = OPENAPI["components"]["schemas"]
 VALIDATORS = {name: jsonschema.Draft202012Validator(SCHEMAS[name], format_checker=jsonschema.FormatChecker())
               for name in ("LeaseRequest", "LeaseProof", "ReleaseRequest", "StatusRequest", "MessageRequest",
-                           "DocumentRequest", "AppointmentRequest")}
+                           "DocumentRequest", "AppointmentRequest", "PaidRequest")}
 DECISION_BODY = jsonschema.Draft202012Validator(SCHEMAS["DecisionForm"]["properties"]["body"])
 
 

@@ -12,7 +12,7 @@ bp = Blueprint("payments", __name__)
 
 @bp.route("/payments/notify/<name>", methods=["GET", "POST"])
 def notify(name):
-    """Verify a push; book the state it reports (once: a duplicate or a racing return changes nothing)."""
+    """Verify a push, then book the state (once: a duplicate or a racing return changes nothing)."""
     if name not in PROVIDERS or not PROVIDERS[name].push:
         abort(404)
     platform = provider(name)
@@ -26,8 +26,7 @@ def notify(name):
         "SELECT * FROM payments WHERE provider = ? AND transaction_id = ?", [name, note.transaction_id]).fetchone()
     if row is None or row["provider"] != name:
         return platform.notification_answer(False)
-    if note.status is not None:
+    row = refresh(row, "notification")  # the platform's own status call (it checks the amount, too)
+    if row["state"] == "INITIAL" and note.status is not None:  # status call not answered: the signed push is enough
         store.settle(db, row["key"], note.status, "notification")
-    else:
-        refresh(row, "notification")
     return platform.notification_answer(True)
