@@ -290,8 +290,8 @@ def answer_all(client, service, url, choose=None):
     raise AssertionError("the journey does not end")
 
 
-def submit_application(client, app, service_id, choose=None):
-    """Start, answer, upload a photo for every document and submit; returns (application id, response)."""
+def prepare_application(client, app, service_id, choose=None):
+    """Start, answer and upload a photo for every document: a draft ready to check; returns its id."""
     service = app.extensions["services"][service_id]
     url = start(client, service_id)
     draft = draft_id_of(url)
@@ -299,6 +299,12 @@ def submit_application(client, app, service_id, choose=None):
     page = soup(client.get(f"/applications/{draft}/documents"))
     for section in page.select("section.document"):
         assert upload(client, draft, section["id"][2:], ("pass-photo.jpg", jpeg_bytes())).status_code == 303
+    return draft
+
+
+def submit_application(client, app, service_id, choose=None):
+    """Start, answer, upload a photo for every document and submit; returns (application id, response)."""
+    draft = prepare_application(client, app, service_id, choose)
     check = soup(client.get(f"/applications/{draft}/check"))
     if check.select_one(f'a.button[href$="/applications/{draft}/pay"]'):  # the fee is paid first: by bank transfer here
         token = csrf_of(client, f"/applications/{draft}/pay")
