@@ -2,7 +2,7 @@
 import json
 from datetime import datetime, timedelta, timezone
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 from ..db import get_db
 from . import store
@@ -10,12 +10,20 @@ from .base import ProviderError, Status
 from .registry import online, provider
 
 
+def _path(endpoint, **values):
+    """A route's path, also outside a request (the reconciler runs from the command line)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return url_for(endpoint, **values)
+
+
 def _urls(row):
     """The mapping a provider reads: the row and where the platform sends the browser and its notifications."""
     base = current_app.config["BASE_URL"].rstrip("/")
     return dict(row) | {
-        "return_url": base + url_for("applications.pay_return", application_id=row["application_id"], key=row["key"]),
-        "notify_url": base + url_for("payments.notify", name=row["provider"]),
+        "return_url": base + _path("applications.pay_return", application_id=row["application_id"], key=row["key"]),
+        "notify_url": base + _path("payments.notify", name=row["provider"]),
         "description": current_app.config["OFFICE_NAME"],
     }
 
