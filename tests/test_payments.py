@@ -6,7 +6,6 @@ import sqlite3
 import threading
 from urllib.parse import urlparse
 
-import jsonschema
 import pytest
 from pypdf import PdfReader
 
@@ -15,7 +14,7 @@ from assistant.db import connect
 from assistant.handoff import packets
 from assistant.payments import store
 from assistant.payments.base import Status
-from tests.conftest import (CHROMIUM_FLAGS, CHROMIUM, PASSWORD, csrf_of, english_client, log_in, prepare_application,
+from tests.conftest import (PASSWORD, csrf_of, english_client, log_in, prepare_application,
                             register, soup, staff)
 from tests.fakes import girocheckout, serve, stop, xbezahldienste
 
