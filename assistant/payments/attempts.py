@@ -88,7 +88,11 @@ def reconcile(older_than=None, expire_after=None):
     rows = db.execute("SELECT * FROM payments WHERE state = 'INITIAL' AND provider != 'invoice' AND created_at <= ? "
                       "ORDER BY id", [stamp(older_than)]).fetchall()
     for row in rows:
-        now_row = refresh(row, "reconciler")
+        try:
+            now_row = refresh(row, "reconciler")
+        except Exception:  # one payment the platform answers strangely about never stops the others
+            current_app.logger.exception("payment %s: reconciling failed", row["key"])
+            now_row = row
         if now_row["state"] == "INITIAL" and row["created_at"] <= stamp(expire_after):
             store.settle(db, row["key"], Status("CANCELED", detail="expired"), "reconciler")
             now_row = store.get(db, row["key"])
