@@ -15,7 +15,7 @@ from .config import ROOT, ensure_secret_key, from_environment
 from .handoff import cli as outbox_cli
 from .identity import cli as users_cli, limits, login_manager, views as identity
 from .office import views as office
-from .pages import catalogue, statement
+from .pages import catalogue, guide, statement
 from .people import views as people
 
 csrf = CSRFProtect()
@@ -52,7 +52,7 @@ def create_app(config=None):
     csrf.exempt(payments.views.bp)  # a platform's notification carries its own signature, never a session
     app.cli.add_command(users_cli.users_cli)
     app.cli.add_command(files.files_cli)
-    for bp in (catalogue.bp, identity.bp, people.bp, applications_bp, office.bp, api.bp, statement.bp):
+    for bp in (catalogue.bp, guide.bp, identity.bp, people.bp, applications_bp, office.bp, api.bp, statement.bp):
         app.register_blueprint(bp)
     app.add_template_global(takes_messages)
     app.add_template_filter(snapshot.pick, "pick")

@@ -15,7 +15,7 @@ from babel.numbers import format_currency
 from babel.units import format_unit
 from flask_babel import Babel, force_locale, get_locale, get_timezone, gettext, lazy_gettext
 
-TEXT_KEYS = {"title", "summary", "audience", "label", "hint", "intro", "message", "note"}
+TEXT_KEYS = {"title", "summary", "audience", "label", "hint", "intro", "message", "note", "text", "why", "item", "link_label"}
 COOKIE = "lang"
 ALONGSIDE_COOKIE = "de_alongside"
 ASKED_COOKIE = "lang_asked"
@@ -190,6 +190,15 @@ def init_app(app):
     def when(timestamp, length="medium"):
         moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
         return format_datetime(moment, length, tzinfo=get_timezone(), locale=get_locale())
+
+    @app.template_filter("format_tables")
+    def format_tables(text, tables):
+        """A notice's text with today's value of each dated table it names (`%(blue_card_general)s`), as money."""
+        shown = {name: money(value) if value is not None else "–" for name, value in (tables or {}).items()}
+        try:
+            return text % shown if shown else text
+        except (KeyError, ValueError, TypeError):
+            return text
 
     app.add_template_filter(filesize)
     app.add_template_filter(isolate)

@@ -348,3 +348,24 @@ def _payments(db):
         )""")
     db.execute("CREATE INDEX payments_application ON payments(application_id, id)")
     db.execute("CREATE INDEX payments_open ON payments(created_at) WHERE state = 'INITIAL'")
+
+
+@migrations(name="0011_person_file")
+def _person_file(db):
+    """The office's file number and the AZR number of a person, once confirmed by the office or its specialist
+    system (later applications carry them), and the caseworker's decisions on cases that may be the same person."""
+    db.execute("ALTER TABLE persons ADD COLUMN file_number TEXT")
+    db.execute("ALTER TABLE persons ADD COLUMN azr_number TEXT")
+    db.execute("ALTER TABLE persons ADD COLUMN file_confirmed_at TEXT")
+    db.execute("ALTER TABLE persons ADD COLUMN file_confirmed_by TEXT")
+    db.execute("CREATE INDEX persons_file_number ON persons(file_number) WHERE file_number IS NOT NULL")
+    db.execute("CREATE INDEX persons_azr_number ON persons(azr_number) WHERE azr_number IS NOT NULL")
+    db.execute("""
+        CREATE TABLE same_person (
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            other_id TEXT NOT NULL REFERENCES applications(id),
+            same INTEGER NOT NULL CHECK (same IN (0, 1)),
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            PRIMARY KEY (application_id, other_id)
+        )""")

@@ -36,16 +36,16 @@ def test_both_real_services_load_with_their_ids(real_services):
     assert list(real_services) == REAL_IDS                # in file-name order
     for service_id, service in real_services.items():
         assert Path(service.source) == FORMS / f"{service_id}.yaml"
-        assert service.steps and all(step.questions for step in service.steps)
+        assert service.steps and all(step.questions or step.stop for step in service.steps)
         assert set(service.questions) == {q.id for s in service.steps for q in s.questions}
-        assert {q.type for q in service.questions.values()} <= set(TYPES)
+        assert {q.type for q in service.questions.values()} <= {*TYPES, "notice"}
 
 
 def test_every_question_type_has_a_template_and_a_schema_entry_and_vice_versa():
     folder = ROOT / "templates" / "fields"
     templates = {p.name[1:-len(".html")] for p in folder.glob("_*.html")}
     assert {t for t in TYPES if t not in templates} == set()
-    assert sorted(TYPE_ENUM) == sorted(TYPES)
+    assert sorted(TYPE_ENUM) == sorted([*TYPES, "notice"])    # a notice is advice, not a question with a field
     assert len(TYPE_ENUM) == len(set(TYPE_ENUM))
     # Every other field template is a building block that some template includes by name.
     sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "templates").rglob("*.html"))

@@ -30,6 +30,7 @@ from ..db import connect, get_db, now
 from ..handoff import outbox
 from ..handoff.packets import canonical_json, data_of, packet_files
 from ..i18n import office_today
+from ..people import matching
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 tokens_cli = AppGroup("api-tokens", help="Tokens of the specialist system for /api/v1.")
@@ -44,7 +45,7 @@ OPENAPI = yaml.safe_load(Path(__file__).with_name("openapi.yaml").read_text(enco
 SCHEMAS = OPENAPI["components"]["schemas"]
 VALIDATORS = {name: jsonschema.Draft202012Validator(SCHEMAS[name], format_checker=jsonschema.FormatChecker())
               for name in ("LeaseRequest", "LeaseProof", "ReleaseRequest", "StatusRequest", "MessageRequest",
-                           "DocumentRequest", "AppointmentRequest", "PaidRequest")}
+                           "DocumentRequest", "AppointmentRequest", "PaidRequest", "PersonFile")}
 DECISION_BODY = jsonschema.Draft202012Validator(SCHEMAS["DecisionForm"]["properties"]["body"])
 
 
@@ -295,6 +296,7 @@ def case(reference):
     audit.record(_actor(), "read case", row)
     return jsonify(reference=row["reference"], service_id=row["service_id"], status=row["status"],
                    submitted_at=row["submitted_at"], record=snapshot.of_case(row), payment=_payment(row),
+                   person_file=matching.of_person(get_db(), row["person_id"]),
                    messages=[_message(m) for m in casework.messages(row["id"])],
                    events=[{"kind": e["kind"], "created_at": e["created_at"]} for e in drafts.events(row["id"])])
 
@@ -327,6 +329,20 @@ def payment_paid(reference):
         payments.note(get_db(), row["id"], None, body["note"])
     audit.record(_actor(), "payment paid", row, current["kassenzeichen"])
     return jsonify(reference=row["reference"], payment=_payment(row))
+
+
+@bp.put("/cases/<reference>/person-file")
+def person_file(reference):
+    """The specialist system sets the person's file number and AZR number; later applications of the person carry them."""
+    row = _case(reference)
+    body = _body("PersonFile")
+    try:
+        numbers = matching.parse(body.get("file_number"), body.get("azr_number"))
+    except matching.Invalid as wrong:
+        abort(422, f"{wrong.args[0]}: {wrong.args[1]}")
+    state = matching.confirm(get_db(), row, numbers, _actor())
+    audit.record(_actor(), "person file set", row, " ".join(v for v in numbers.values() if v))
+    return jsonify(reference=row["reference"], person_file=state)
 
 
 @bp.post("/cases/<reference>/status")

@@ -77,6 +77,23 @@ def save(application_id, changes):
             _upsert(db, application_id, question_id, answer.raw, answer.value, answer.prefilled)
 
 
+def remove_item(application_id, items_id, left, question_ids, suffix):
+    """Remove one item of a repeat step: the list without it, its answers and its per-item files, in one transaction;
+    returns the storage names whose bytes can go."""
+    db = get_db()
+    with db.atomic():
+        guard(db, application_id)
+        _upsert(db, application_id, items_id, left, left)
+        db.executemany("DELETE FROM answers WHERE application_id = ? AND question_id = ?",
+                       [(application_id, qid) for qid in question_ids])
+        pattern = "%" + suffix.replace("_", "\\_")
+        names = [r[0] for r in db.execute("SELECT storage_name FROM files WHERE application_id = ? AND kind = 'attachment' "
+                                          "AND document_id LIKE ? ESCAPE '\\'", [application_id, pattern])]
+        db.execute("DELETE FROM files WHERE application_id = ? AND kind = 'attachment' AND document_id LIKE ? ESCAPE '\\'",
+                   [application_id, pattern])
+    return names
+
+
 def confirmed_steps(application_id):
     """Steps the applicant has sent with valid answers."""
     return {r[0] for r in get_db().execute("SELECT step_id FROM confirmed_steps WHERE application_id = ?", [application_id])}

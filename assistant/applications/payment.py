@@ -17,7 +17,7 @@ from .. import access, payments
 from ..casework.status import DRAFT
 from ..db import get_db
 from ..definitions import fees
-from ..i18n import office_today, tr
+from ..i18n import tr
 from ..payments import store
 from . import drafts
 from .snapshot import DECLARATION, of, pick
@@ -35,7 +35,7 @@ class Charge:
 
 def charge_of(service, journey):
     """The fee of a draft, computed from its answers today (the day of application, if it is sent today)."""
-    lines, amount = fees.compute(service.fee, journey.values, office_today())
+    lines, amount = fees.compute(service.fee, journey.values, journey.today, service.tables)
     note = tr(service.fee["note"]) if service.fee.get("note") else None
     return Charge([(tr(line.label), line.basis, line.amount) for line in lines], amount, fees.payment_mode(service.fee), note)
 

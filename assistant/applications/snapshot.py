@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 from .. import files
 from ..casework.status import DRAFT
 from ..db import get_db
-from ..definitions import fees
-from ..i18n import available_locales, office_today, translate
+from ..definitions import ITEM, fees
+from ..i18n import available_locales, translate
+from ..people import matching
 from ..people.profile import APPLICANT_KEYS
 from ..questions import LTR_TYPES, TYPES
 from . import drafts
@@ -39,33 +40,42 @@ def take(*, service, journey, documents, account_email, person_id, reference, su
     both = list(dict.fromkeys([language, "de"]))
     steps = []
     for step in journey.steps:
-        questions = []
-        for q in journey.questions(step):
-            answer = journey.answers.get(q.id)
-            value = answer.value if answer else None
-            shown = None
-            if value is not None:
-                shown = {}
-                for lang in both:
-                    with force_locale(lang):
-                        shown[lang] = str(TYPES[q.type].display(value, q))
-            questions.append({"id": q.id, "type": q.type, "prefill": q.prefill, "ltr": q.type in LTR_TYPES or q.latin,
-                              "label": _texts(q.label, both), "value": value, "shown": shown})
-        steps.append({"id": step.id, "title": _texts(step.title, both), "questions": questions})
-    wanted = {d["id"]: d for d in service.documents}
+        for item in journey.items(step) if step.repeat else [None]:
+            questions = []
+            for q in journey.questions(step, item):
+                answer = journey.answers.get(q.id)
+                value = answer.value if answer else None
+                shown = None
+                if value is not None:
+                    shown = {}
+                    for lang in both:
+                        with force_locale(lang):
+                            shown[lang] = str(TYPES[q.type].display(value, q))
+                questions.append({"id": q.id.rsplit(ITEM, 1)[0] if item else q.id, "type": q.type, "prefill": q.prefill,
+                                  "ltr": q.type in LTR_TYPES or q.latin, "label": _texts(q.label, both),
+                                  "value": value, "shown": shown})
+            title = _texts(step.title, both)
+            if item:  # "Family members who apply with you: Family member 2"
+                title = {lang: f"{text}: {_texts(step.repeat['item'], [lang])[lang]} {item}" for lang, text in title.items()}
+            steps.append({"id": step.id, "title": title, "questions": questions} | ({"item": item} if item else {}))
+    wanted = {d["id"]: d for d in journey.documents()}
     files = [{"file_id": f["id"], "document_id": f["document_id"],
               "label": _texts(wanted[f["document_id"]]["label"], both) if f["document_id"] in wanted else None,
               "filename": f["filename"], "content_type": f["content_type"], "size": f["size"],
               "sha256": f["sha256"], "sha512": f["sha512"]} for f in documents]
-    lines, amount = charged or fees.compute(service.fee, journey.values, office_today())
+    lines, amount = charged or fees.compute(service.fee, journey.values, journey.today, service.tables)
     fee = {"amount": str(amount), "currency": service.fee.get("currency", "EUR"), "payment": fees.payment_mode(service.fee),
            "lines": [{"label": _texts(line.label, both), "basis": line.basis, "amount": str(line.amount), "kind": line.kind}
                      for line in lines]}
     if service.fee.get("note"):
         fee["note"] = _texts(service.fee["note"], both)
-    answers = {q["id"]: q["value"] for s in steps for q in s["questions"] if q["value"] is not None}
+    answers = {q["id"]: q["value"] for s in steps if "item" not in s for q in s["questions"] if q["value"] is not None}
+    answers |= {step.id: journey.values.get(step.id, []) for step in journey.steps if step.repeat}
     applicant = {"person_id": person_id, "account_email": account_email} | {
         key: value for key, value in profile_values({"steps": steps}).items() if key in APPLICANT_KEYS}
+    confirmed = matching.of_person(get_db(), person_id)
+    if confirmed["confirmed_at"]:  # the office's numbers for this person win over typed ones
+        applicant |= {k: confirmed[k] for k in matching.KEYS if confirmed[k]} | {"file_confirmed": True}
     return {
         "format": FORMAT, "reference": reference, "submitted_at": submitted_at, "language": language,
         "service": {"id": service.id, "version": service.version, "hash": service.hash, "leika": service.leika,

@@ -11,7 +11,12 @@ from ..casework.commands import contact
 from ..casework.status import DRAFT
 from ..definitions import get_services
 from ..i18n import available_locales, remember_alongside, remember_language
+from ..definitions import ITEM
+from ..i18n import tr
 from ..journey import Answer, fingerprint
+from ..journey.flow import items_key
+from ..db import get_db
+from ..people import matching
 from ..people.persons import own_person
 from . import drafts, payment, submission
 from .snapshot import DECLARATION
@@ -53,18 +58,19 @@ def start(service_id):
     if not current_user.is_authenticated:  # after logging in, come back to the service's start page
         return redirect(url_for("accounts.login", next=url_for("catalogue.service", service_id=service_id)))
     person = own_person()
-    draft_id = drafts.create(service, current_user.id, person["id"], json.loads(person["profile"]))
+    profile = matching.prefill(get_db(), person["id"], json.loads(person["profile"]))
+    draft_id = drafts.create(service, current_user.id, person["id"], profile)
     return redirect(url_for("applications.step", application_id=draft_id, step_id=service.steps[0].id))
 
 
-def _posted_changes(journey, step, form):
+def _posted_changes(journey, step, form, item=None):
     """Answers the user changed in this POST: present in the form and different from what the page showed."""
     try:
-        seen = dict(item.split(":", 1) for item in request.form.get("_seen", "").split(",") if ":" in item)
+        seen = dict(pair.split(":", 1) for pair in request.form.get("_seen", "").split(",") if ":" in pair)
     except ValueError:
         seen = {}
     changes = {}
-    for q in journey.questions(step):
+    for q in journey.questions(step, item):
         raw = form[q.id].data
         if raw is None:  # not sent at all (no radio chosen, or a truncated POST): keep what is stored
             continue
@@ -73,18 +79,54 @@ def _posted_changes(journey, step, form):
     return changes
 
 
-def render_step(app_row, journey, step, form, status=200, notice=None, seen=None):
-    """The step page; `seen` records what each field showed, so the next POST writes only real changes."""
-    questions = journey.questions(step)
+def render_step(app_row, journey, step, form, status=200, notice=None, seen=None, item=None):
+    """The step page (or an item's page of a repeat step); `seen` records what each field showed, so the next POST
+    writes only real changes."""
+    questions = journey.questions(step, item)
     if seen is None:
         seen = ",".join(f"{q.id}:{fingerprint(form[q.id].data)}" for q in questions)
     number, total = journey.position(step)
     previous = journey.neighbour(step, -1)
     return render_template(
         "applications/step.html", application=app_row, service=journey.service, journey=journey, step=step,
-        questions=questions, form=form, seen=seen, number=number, total=total, previous=previous,
+        questions=questions, form=form, seen=seen, number=number, total=total, previous=previous, item=item,
+        notices=[] if item else journey.notices(step), tables=journey.table_values(),
         change=request.args.get("change") == "1", notice=notice, switch_form="step-form",
     ), status
+
+
+def _store_posted(application_id, journey, step, item=None):
+    """Store every answer this POST changed (valid or not, so nothing typed is lost); the form checked as a whole."""
+    posted = journey.form(step, formdata=request.form, item=item)
+    changes = _posted_changes(journey, step, posted, item)
+    raws = {k: a.raw for k, a in journey.answers.items()} | changes
+    form = journey.form(step, raws=raws, item=item)
+    valid = form.validate()
+    stored = journey.answers
+    to_save = {}
+    for q in journey.questions(step, item):
+        raw = raws.get(q.id)
+        if raw is None:
+            continue
+        value = form[q.id].canonical if not form[q.id].errors else None
+        old = stored.get(q.id)
+        prefilled = bool(old and old.prefilled and q.id not in changes)
+        if old is None or old.raw != raw or old.value != value:
+            to_save[q.id] = Answer(raw, value, prefilled)
+    drafts.save(application_id, to_save)
+    return form, valid
+
+
+def _switched(application_id, endpoint, **args):
+    """A language switch without JavaScript: the answers are saved, the same page opens again; else None."""
+    if not (request.form.get("lang") or request.form.get("alongside")):
+        return None
+    response = redirect(url_for(endpoint, application_id=application_id, **args, **request.args))
+    if request.form.get("lang") in available_locales():
+        remember_language(response, request.form["lang"])
+    if request.form.get("alongside"):
+        remember_alongside(response, request.form["alongside"] == "on")
+    return response
 
 
 @bp.route("/applications/<application_id>/steps/<step_id>", methods=["GET", "POST"])
@@ -96,38 +138,28 @@ def step(application_id, step_id):
     if not journey.may_visit(step):
         return redirect(url_for("applications.show", application_id=application_id))
     if request.method == "GET":
+        if step.stop or step.repeat:
+            return render_special(app_row, journey, step)
         return render_step(app_row, journey, step, journey.form(step))
 
-    posted = journey.form(step, formdata=request.form)
-    changes = _posted_changes(journey, step, posted)
-    raws = {k: a.raw for k, a in journey.answers.items()} | changes
-    form = journey.form(step, raws=raws)
-    valid = form.validate()
-    stored = journey.answers
-    to_save = {}
-    for q in journey.questions(step):
-        raw = raws.get(q.id)
-        if raw is None:
-            continue
-        value = form[q.id].canonical if not form[q.id].errors else None
-        old = stored.get(q.id)
-        prefilled = bool(old and old.prefilled and q.id not in changes)
-        if old is None or old.raw != raw or old.value != value:
-            to_save[q.id] = Answer(raw, value, prefilled)
-    drafts.save(application_id, to_save)
-
-    if request.form.get("lang") or request.form.get("alongside"):  # a switch without JavaScript: saved, same step
-        response = redirect(url_for("applications.step", application_id=application_id, step_id=step.id, **request.args))
-        if request.form.get("lang") in available_locales():
-            remember_language(response, request.form["lang"])
-        if request.form.get("alongside"):
-            remember_alongside(response, request.form["alongside"] == "on")
-        return response
+    if step.stop:
+        return redirect(url_for("applications.step", application_id=application_id, step_id=step.id), code=303)
+    if step.repeat:
+        return _repeat_post(app_row, service, journey, step)
+    form, valid = _store_posted(application_id, journey, step)
+    switched = _switched(application_id, "applications.step", step_id=step.id)
+    if switched:
+        return switched
     if request.form.get("action") == "pause":
         flash(_("Your answers are saved. You can continue at any time."))
         return redirect(url_for("applications.dashboard"))
     if not valid:
         return render_step(app_row, journey, step, form, status=422)
+    return _go_on(application_id, service, step)
+
+
+def _go_on(application_id, service, step):
+    """After a valid step: the next step, or back to check answers when changing, or the documents."""
     drafts.confirm_step(application_id, step.id)
     journey = drafts.journey(service, application_id)
     following = journey.first_unfinished() if request.args.get("change") == "1" else journey.neighbour(step, +1)
@@ -137,6 +169,85 @@ def step(application_id, step_id):
         return redirect(url_for("applications.check", application_id=application_id))
     extra = {"change": "1"} if request.args.get("change") == "1" else {}
     return redirect(url_for("applications.step", application_id=application_id, step_id=following.id, **extra))
+
+
+def render_special(app_row, journey, step, status=200, errors=None):
+    """A stop page (why, and where to go instead) or a repeat step's list of items with add, change and remove."""
+    number, _total = journey.position(step)
+    other = get_services().get(step.stop.get("service")) if step.stop else None
+    items = [(n, journey.item_name(step, n), not journey.form(step, item=n).validate()) for n in journey.items(step)]
+    return render_template(
+        "applications/stop.html" if step.stop else "applications/repeat.html", application=app_row, service=journey.service,
+        journey=journey, step=step, number=number, previous=journey.neighbour(step, -1), other=other, items=items,
+        errors=errors or [], change=request.args.get("change") == "1", switch_form=None), status
+
+
+def _repeat_post(app_row, service, journey, step):
+    """The list of a repeat step: add an item, or go on when there are enough items and each is complete."""
+    application_id = app_row["id"]
+    items = journey.items(step)
+    if request.form.get("action") == "add":
+        if len(items) >= step.repeat.get("max", 30):
+            return render_special(app_row, journey, step, 422, [_("You cannot add more.")])
+        number = max(items, default=0) + 1
+        drafts.save(application_id, {items_key(step): Answer(items + [number], items + [number])})
+        return redirect(url_for("applications.item", application_id=application_id, step_id=step.id, number=number), code=303)
+    if request.form.get("action") == "pause":
+        flash(_("Your answers are saved. You can continue at any time."))
+        return redirect(url_for("applications.dashboard"))
+    errors = []
+    if len(items) < step.repeat.get("min", 0):
+        errors.append(_("Add at least %(number)s.", number=step.repeat["min"]))
+    for n in items:
+        if not journey.form(step, item=n).validate():
+            errors.append(_("%(item)s %(number)s is not complete: change it.", item=tr(step.repeat["item"]), number=n))
+    if errors:
+        return render_special(app_row, journey, step, 422, errors)
+    if items_key(step) not in journey.answers:  # none at all is an answer, too
+        drafts.save(application_id, {items_key(step): Answer([], [])})
+    return _go_on(application_id, service, step)
+
+
+@bp.route("/applications/<application_id>/steps/<step_id>/items/<int:number>", methods=["GET", "POST"])
+@login_required
+def item(application_id, step_id, number):
+    """One item of a repeat step (one family member): its questions on one page, then back to the list."""
+    app_row, service, journey = own_draft(application_id)
+    step = _step(journey, step_id)
+    if not step.repeat or number not in journey.items(step):
+        abort(404)
+    if not journey.may_visit(step):
+        return redirect(url_for("applications.show", application_id=application_id))
+    if request.method == "GET":
+        return render_step(app_row, journey, step, journey.form(step, item=number), item=number)
+    form, valid = _store_posted(application_id, journey, step, number)
+    switched = _switched(application_id, "applications.item", step_id=step.id, number=number)
+    if switched:
+        return switched
+    if request.form.get("action") == "pause":
+        flash(_("Your answers are saved. You can continue at any time."))
+        return redirect(url_for("applications.dashboard"))
+    if not valid:
+        return render_step(app_row, journey, step, form, status=422, item=number)
+    extra = {"change": "1"} if request.args.get("change") == "1" else {}
+    return redirect(url_for("applications.step", application_id=application_id, step_id=step.id, **extra), code=303)
+
+
+@bp.post("/applications/<application_id>/steps/<step_id>/items/<int:number>/remove")
+@login_required
+def remove_item(application_id, step_id, number):
+    """Remove one item of a repeat step with its answers and its per-item documents."""
+    app_row, service, journey = own_draft(application_id)
+    step = _step(journey, step_id)
+    items = journey.items(step)
+    if not step.repeat or number not in items:
+        abort(404)
+    left = [n for n in items if n != number]
+    for name in drafts.remove_item(application_id, items_key(step), left, [q.id for q in step.item_questions(number)],
+                                   f"{ITEM}{number}"):
+        files.remove(name)
+    flash(_("%(item)s %(number)s was removed.", item=tr(step.repeat["item"]), number=number))
+    return redirect(url_for("applications.step", application_id=application_id, step_id=step.id), code=303)
 
 
 @bp.post("/applications/<application_id>/steps/<step_id>/fields/<question_id>")

@@ -12,7 +12,6 @@ import sqlite3
 from ..casework.status import DRAFT, SUBMITTED
 from ..db import get_db, now
 from ..definitions import fees
-from ..i18n import office_today
 from .. import payments
 from ..handoff import packets
 from ..questions import TYPES
@@ -35,14 +34,20 @@ class _Changed(Exception):
 
 
 def rows_by_step(journey):
-    """(step, [(question, the answer as text in the current language, or None)]) for check-your-answers."""
+    """For check-your-answers, per step (and per item of a repeat step): {step, item, name, rows: [(question, the answer
+    as text in the current language, or None)]}; a repeat step without items is one entry without rows."""
     result = []
     for s in journey.steps:
-        items = []
-        for q in journey.questions(s):
-            answer = journey.answers.get(q.id)
-            items.append((q, str(TYPES[q.type].display(answer.value, q)) if answer and answer.value is not None else None))
-        result.append((s, items))
+        if s.stop:
+            continue
+        for item in journey.items(s) if s.repeat else [None]:
+            rows = []
+            for q in journey.questions(s, item):
+                answer = journey.answers.get(q.id)
+                rows.append((q, str(TYPES[q.type].display(answer.value, q)) if answer and answer.value is not None else None))
+            result.append({"step": s, "item": item, "name": item and journey.item_name(s, item), "rows": rows})
+        if s.repeat and not journey.items(s):
+            result.append({"step": s, "item": None, "name": None, "rows": []})
     return result
 
 
@@ -75,7 +80,7 @@ def submit(application, service, account_email):
         if first is not None or missing:
             raise Incomplete(first, missing)
         reference, submitted_at = references.new(), now()
-        charged = fees.compute(service.fee, journey.values, office_today())
+        charged = fees.compute(service.fee, journey.values, journey.today, service.tables)
         payment = payments.store.as_record(payments.for_submission(application["id"], charged[1]))
         if payment and payment["state"] != "PAYED":
             payment["bank"] = payments.bank_details()  # where to transfer, as the receipt says it

@@ -17,7 +17,9 @@ from flask.cli import AppGroup
 from ..config import ROOT, from_environment
 from ..db import connect
 from ..i18n import _find_locales, extract_yaml
-from .loader import Problem, check_folder, problem_at
+from . import guide
+from .guide import FILE
+from .loader import BLOCKS, Problem, check_folder, problem_at
 from .versions import drifted
 
 forms_cli = AppGroup("forms", help="Service definition commands.")
@@ -40,19 +42,23 @@ def _catalog(folder, code):
     return Catalog(locale=code)
 
 
-def untranslated(services, folder):
-    """Warnings for texts of the services that a language the office offers does not translate (English is the ids')."""
+def untranslated(services, folder, forms=None):
+    """Warnings for texts of the services, their blocks and the guide that a language the office offers does not
+    translate (English is the ids')."""
     catalogs = {code: _catalog(folder, code) for code in _find_locales(folder) if code != "en"}
     found = []
-    for service in services.values():
-        with open(service.source, "rb") as f:
+    sources = [s.source for s in services.values()]
+    if forms is not None:
+        sources += sorted(map(str, (Path(forms) / BLOCKS).glob("*.yaml"))) + [str(p) for p in [Path(forms) / FILE] if p.is_file()]
+    for source in sources:
+        with open(source, "rb") as f:
             texts = list(extract_yaml(f, [], [], {}))
         for line, _, text, _ in texts:
             missing = [code for code, catalog in catalogs.items()
                        if not ((m := catalog.get(text)) and m.string and not m.fuzzy)]
             if missing:
                 shown = " ".join(text.split())
-                found.append(Problem(service.source, line, "", "", f"'{shown}' has no translation in {', '.join(missing)}",
+                found.append(Problem(source, line, "", "", f"'{shown}' has no translation in {', '.join(missing)}",
                                      warning=True))
     return found
 
@@ -83,7 +89,9 @@ def check_command(folder):
     if not Path(folder).is_dir():
         raise click.ClickException(f"{folder} is not a folder")
     services, problems = check_folder(folder)
-    problems += untranslated(services, settings["BABEL_TRANSLATION_DIRECTORIES"])
+    routes, found = guide.check(folder, services)
+    problems += found
+    problems += untranslated(services, settings["BABEL_TRANSLATION_DIRECTORIES"], folder)
     problems += drift(services, settings["DATABASE"])
     for problem in sorted(problems, key=lambda p: (p.file, p.line or 0)):
         click.echo(str(problem), err=True)
@@ -92,5 +100,7 @@ def check_command(folder):
         raise click.ClickException(f"{errors} problem(s) in the service files of {folder}.")
     for s in services.values():
         click.echo(f"{s.id} v{s.version}: {len(s.steps)} steps, {len(s.questions)} questions ({Path(s.source).name})")
+    if routes is not None:
+        click.echo(f"guide: {len(routes.questions)} questions, {len(routes.results)} results ({FILE})")
     click.echo(f"{len(services)} services are valid.")
 

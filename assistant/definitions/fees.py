@@ -10,10 +10,11 @@ applies, never loads.
 """
 import itertools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from .model import matches
+from . import conditions
+from .conditions import holds
 
 CENT = Decimal("0.01")
 MAX_CASES = 50_000   # answer combinations `problems` walks at most; a table that needs more is refused as too complex
@@ -45,37 +46,27 @@ def payment_mode(fee):
     return fee.get("payment", "after")
 
 
-def age(birth, today):
-    """Full years between a (possibly partial, ISO) birth date and today; a partial date counts from its first day."""
-    parts = [int(p) for p in str(birth).split("-")] + [1, 1]
-    born = date(parts[0], parts[1], parts[2])
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+def compute(fee, values, today, tables=None):
+    """The lines that apply and the amount to pay, as Decimal; raises Undefined if no base line applies.
 
-
-def holds(condition, values, today):
-    """Whether the answers satisfy a fee condition; an age rule on an unanswered date never holds."""
-    plain = {k: v for k, v in (condition or {}).items() if not isinstance(v, dict)}
-    if not matches(plain, values):
-        return False
-    for key, rule in (condition or {}).items():
-        if isinstance(rule, dict):
-            if values.get(key) is None:
-                return False
-            years = age(values[key], today)
-            if years < rule.get("age_at_least", 0) or ("age_below" in rule and years >= rule["age_below"]):
-                return False
-    return True
-
-
-def compute(fee, values, today):
-    """The lines that apply and the amount to pay, as Decimal; raises Undefined if no base line applies."""
-    base = next((line for line in lines_of(fee) if holds(line.get("when"), values, today)), None)
+    After the base line, each item of a repeat step adds the first `each` line whose `when` holds for it
+    (a child who applies with a parent); the adjustments then apply to the sum. No fee at all costs nothing."""
+    if not fee:
+        return [], Decimal(0)
+    base = next((line for line in lines_of(fee) if holds(line.get("when"), values, today, tables)), None)
     if base is None:
         raise Undefined
     amount = Decimal(base["amount"])
     applied = [Line(base["label"], base["basis"], amount)]
+    for step_id in dict.fromkeys(e["for_each"] for e in fee.get("each", [])):
+        entries = [e for e in fee["each"] if e["for_each"] == step_id]
+        for item in values.get(step_id) or []:
+            line = next((e for e in entries if holds(e.get("when"), values | item, today, tables)), None)
+            if line is not None:
+                amount += Decimal(line["amount"])
+                applied.append(Line(line["label"], line["basis"], amount, "each"))
     for rule in fee.get("adjustments", []):
-        if not holds(rule["when"], values, today):
+        if not holds(rule["when"], values, today, tables):
             continue
         if rule.get("exempt"):
             amount, kind = Decimal(0), "exempt"
@@ -94,7 +85,7 @@ def compute(fee, values, today):
     return applied, amount
 
 
-def answer_space(fee, questions, today):
+def answer_space(fee, questions, today, tables=None):
     """Every combination of answers the table can tell apart: for each key it names, each value it names, one it does not,
     no answer, and for ages each side of each threshold. Yields dicts of canonical answers.
 
@@ -105,12 +96,10 @@ def answer_space(fee, questions, today):
     if any("minus" in rule for rule in fee.get("adjustments", [])):
         rules += [rule["when"] for rule in fee.get("adjustments", [])]
     for condition in rules:
-        for key, wanted in condition.items():
+        for key, wanted in conditions.leaves(condition):
             axis = axes.setdefault(key, {None})
             if isinstance(wanted, dict):
-                for years in wanted.values():
-                    for y in (years - 1, years):
-                        axis.add(date(today.year - y, today.month, min(today.day, 28)).isoformat())
+                axis.update(_edges(wanted, today, tables))
             else:
                 axis.update(wanted if isinstance(wanted, list) else [wanted])
     for key, axis in axes.items():
@@ -126,33 +115,47 @@ def answer_space(fee, questions, today):
         yield dict(zip(keys, combination))
 
 
-def problems(fee, questions, today=date(2026, 6, 15)):
+def _edges(rule, today, tables):
+    """Answers on each side of every bound a comparison names: ages, dates, numbers."""
+    found = set()
+    for op, arg in rule.items():
+        if op in conditions.AGE_RULES:
+            found.update(date(today.year - y, today.month, min(today.day, 28)).isoformat() for y in (arg - 1, arg))
+        elif op in conditions.DATE_RULES and conditions.shift(today, arg):
+            ref = conditions.shift(today, arg)
+            found.update(d.isoformat() for d in (ref - timedelta(days=1), ref, ref + timedelta(days=1)))
+        elif op in conditions.NUMBER_RULES:
+            bound = conditions.table_value(tables, arg, today) if isinstance(arg, str) else Decimal(str(arg))
+            found.update(str(bound + d) for d in (Decimal("-0.01"), 0, Decimal("0.01")) if bound is not None)
+        elif op == "answered":
+            found.add("\x00another answer")
+    return found
+
+
+def problems(fee, questions, today=date(2026, 6, 15), tables=None):
     """What is wrong with a fee table, as (path, message): names that are no question, values no answer can take,
     and every kind of answers for which the fee is negative or undefined (the first of each is named)."""
-    found = []
+    if not fee:
+        return []
+    known = {k: {"type": q.type, "choices": q.choices, "questions": getattr(q, "questions", {})} for k, q in questions.items()}
     rules = [(("fee", "lines", i), line.get("when")) for i, line in enumerate(lines_of(fee)) if "lines" in fee]
     rules += [(("fee", "adjustments", i), rule["when"]) for i, rule in enumerate(fee.get("adjustments", []))]
-    for path, condition in rules:
-        for key, wanted in (condition or {}).items():
-            q = questions.get(key)
-            if q is None:
-                found.append(((*path, "when", key), f"'{key}' is not a question of this service"))
-            elif isinstance(wanted, dict) and q.type != "date":
-                found.append(((*path, "when", key), f"an age needs a date question; '{key}' is a {q.type} question"))
-            elif not isinstance(wanted, dict) and q.type in ("choice", "yesno"):
-                allowed = {c["value"] for c in q.choices} if q.type == "choice" else {True, False}
-                for value in wanted if isinstance(wanted, list) else [wanted]:
-                    if value not in allowed:
-                        found.append(((*path, "when", key), f"{value!r} is not an answer of '{key}'"))
+    found = [problem for path, condition in rules for problem in conditions.problems(condition, (*path, "when"), known, tables)]
+    for i, entry in enumerate(fee.get("each", [])):
+        step = known.get(entry["for_each"])
+        if step is None or step["type"] != "repeat":
+            found.append((("fee", "each", i, "for_each"), f"'{entry['for_each']}' is not a repeat step of this service"))
+        else:
+            found += conditions.problems(entry.get("when"), ("fee", "each", i, "when"), known, tables, step["questions"])
     if found:
         return found
-    cases = answer_space(fee, questions, today)
+    cases = answer_space(fee, questions, today, tables)
     first = {}
     for n, values in enumerate(cases):
         if n >= MAX_CASES:
             return [(("fee",), f"the fee table tells more than {MAX_CASES} kinds of answers apart; make it simpler")]
         try:
-            _lines, amount = compute(fee, values, today)
+            _lines, amount = compute(fee, values, today, tables)
         except Undefined:
             first.setdefault("undefined", values)
             continue

@@ -9,13 +9,14 @@ import jsonschema
 import yaml
 
 from ..people.profile import PREFILL_TYPES
-from . import fees
-from .model import Question, Service, Step
+from . import conditions, fees
+from .model import ITEM, Question, Service, Step
 
 SCHEMA = json.loads((Path(__file__).parent / "service.schema.json").read_text())
 # The profile keys a question may be prefilled from are defined once, by the profile.
 SCHEMA["$defs"]["question"]["properties"]["prefill"]["enum"] = sorted(PREFILL_TYPES)
 DATE_CHECKS = ("after", "before", "not_after", "not_before")
+BLOCKS = "blocks"  # forms/blocks/<name>.yaml: questions written once, used by `- use: <name>` in any step
 
 
 class Problem(NamedTuple):
@@ -45,8 +46,8 @@ class ServiceError(Exception):
 def _build(data, source):
     """Turn checked YAML data into dataclasses."""
     steps = [
-        Step(id=s["id"], title=s["title"], intro=s.get("intro"), show_if=s.get("show_if"),
-             questions=[Question(**q) for q in s["questions"]])
+        Step(id=s["id"], title=s["title"], intro=s.get("intro"), show_if=s.get("show_if"), stop=s.get("stop"),
+             repeat=s.get("repeat"), questions=[Question(**q) for q in s.get("questions", [])])
         for s in data["steps"]
     ]
     rest = {k: v for k, v in data.items() if k != "steps"}
@@ -63,24 +64,18 @@ def build(data, source):
     return _build(data, source)
 
 
-def _check_consistency(data):
-    """Checks a JSON Schema cannot express (unique ids, references to earlier questions, fitting types), as (path, message)."""
-    found = []
-    seen = {}  # question id -> (step index, question dict)
-    step_ids = set()
+def _check_consistency(data, services=None):
+    """Checks a JSON Schema cannot express (unique ids, references to earlier questions, fitting types), as (path, message).
 
-    def check_condition(cond, path, before_step):
-        for key, wanted in (cond or {}).items():
-            if key not in seen or (before_step is not None and seen[key][0] >= before_step):
-                where = "an earlier step" if before_step is not None else "this service"
-                found.append(((*path, key), f"'{key}' is not a question of {where}"))
-                continue
-            q = seen[key][1]
-            allowed = {c["value"] for c in q.get("choices", [])} if q["type"] == "choice" else (
-                {True, False} if q["type"] == "yesno" else None)
-            for value in wanted if isinstance(wanted, list) else [wanted]:
-                if allowed is not None and value not in allowed:
-                    found.append(((*path, key), f"{value!r} is not an answer of '{key}'"))
+    `services` are the ids of the folder's services, which a stop page may send the applicant to."""
+    found = []
+    seen = {}  # question or repeat step id -> (step index, definition as in conditions.problems)
+    step_ids = set()
+    tables = data.get("tables", {})
+
+    def check_condition(cond, path, before_step, items=None):
+        known = {k: v for k, (si, v) in seen.items() if before_step is None or si < before_step}
+        found.extend(conditions.problems(cond, path, known, tables, items))
 
     for si, step in enumerate(data["steps"]):
         spath = ("steps", si)
@@ -88,18 +83,28 @@ def _check_consistency(data):
             found.append(((*spath, "id"), f"step id '{step['id']}' is used twice"))
         step_ids.add(step["id"])
         check_condition(step.get("show_if"), (*spath, "show_if"), si)
-        for qi, q in enumerate(step["questions"]):
+        stop = step.get("stop", {})
+        if stop.get("service") and services is not None and stop["service"] not in services:
+            found.append(((*spath, "stop", "service"), f"'{stop['service']}' is not a service of this folder"))
+        item_questions = {}
+        for qi, q in enumerate(step.get("questions", [])):
             qpath = (*spath, "questions", qi)
             check_condition(q.get("show_if"), (*qpath, "show_if"), si)
-            if q["id"] in seen:
-                found.append(((*qpath, "id"), f"question id '{q['id']}' is used twice"))
+            if q["id"] in seen or q["id"] in item_questions or ITEM in q["id"]:
+                found.append(((*qpath, "id"), f"question id '{q['id']}' is used twice" if ITEM not in q["id"]
+                              else f"a question id cannot hold '{ITEM}'"))
+            elif step.get("repeat"):
+                item_questions[q["id"]] = q
             else:
                 seen[q["id"]] = (si, q)
             if (q["type"] == "choice") != ("choices" in q):
                 where = (*qpath, "choices") if "choices" in q else qpath
                 found.append((where, "only and every question of type 'choice' has 'choices'"))
-            if q.get("prefill") and q["type"] not in PREFILL_TYPES[q["prefill"]]:
-                found.append(((*qpath, "prefill"), f"profile key '{q['prefill']}' does not fit type '{q['type']}'"))
+            if q["type"] == "notice" and (q.get("required") or q.get("checks") or q.get("prefill")):
+                found.append((qpath, "a notice asks nothing: no 'required', 'checks' or 'prefill'"))
+            if q.get("prefill") and (q["type"] not in PREFILL_TYPES[q["prefill"]] or step.get("repeat")):
+                found.append(((*qpath, "prefill"), f"profile key '{q['prefill']}' does not fit type '{q['type']}'"
+                              if not step.get("repeat") else "a repeat step's questions are not prefilled"))
             for k in ("partial", "latin"):
                 if q.get(k) and q["type"] != {"partial": "date", "latin": "name"}[k]:
                     found.append(((*qpath, k), f"'{k}' is not allowed for type '{q['type']}'"))
@@ -116,17 +121,40 @@ def _check_consistency(data):
                         {c["value"] for c in q.get("choices", [])} if q["type"] == "choice" else {True, False}):
                     found.append(((*cpath, "equals"), f"{check['equals']!r} is not an answer of '{q['id']}'"))
                 ref = check.get(kind) if kind in DATE_CHECKS else None
-                if ref and ref != "today" and (ref not in seen or seen[ref][1]["type"] != "date" or ref == q["id"]):
+                earlier = {k: v for k, (_si, v) in seen.items()} | item_questions
+                if ref and ref != "today" and (ref not in earlier or earlier[ref]["type"] != "date" or ref == q["id"]):
                     found.append(((*cpath, kind), f"'{ref}' is not an earlier date question"))
                 if kind == "pattern":
                     try:
                         re.compile(check["pattern"])
                     except re.error as exc:
                         found.append(((*cpath, "pattern"), f"not a regular expression: {exc}"))
+        if step.get("repeat"):
+            repeat = step["repeat"]
+            if repeat.get("min", 0) > repeat.get("max", 30):
+                found.append(((*spath, "repeat"), "'min' is more than 'max'"))
+            for ni, name in enumerate(repeat.get("name", [])):
+                if name not in item_questions:
+                    found.append(((*spath, "repeat", "name", ni), f"'{name}' is not a question of this step"))
+            if step["id"] in seen:
+                found.append(((*spath, "id"), f"a repeat step's id names its answers: '{step['id']}' is already a question"))
+            seen[step["id"]] = (si, {"type": "repeat", "questions": item_questions})
     for di, doc in enumerate(data.get("documents", [])):
-        check_condition(doc.get("show_if"), ("documents", di, "show_if"), None)
-    questions = {qid: Question(id=qid, type=q["type"], label=q["label"], choices=q.get("choices", [])) for qid, (_si, q) in seen.items()}
-    return found + fees.problems(data["fee"], questions)
+        each = seen.get(doc.get("for_each"), (None, {}))[1]
+        if doc.get("for_each") and each.get("type") != "repeat":
+            found.append((("documents", di, "for_each"), f"'{doc['for_each']}' is not a repeat step of this service"))
+        check_condition(doc.get("show_if"), ("documents", di, "show_if"), None, each.get("questions"))
+    questions = {qid: Question(id=qid, type=q["type"], label=q.get("label"), choices=q.get("choices", []))
+                 for qid, (_si, q) in seen.items() if q["type"] != "repeat"}
+    repeats = {qid: _Repeat(q["questions"]) for qid, (_si, q) in seen.items() if q["type"] == "repeat"}
+    return found + fees.problems(data.get("fee", {}), questions | repeats, tables=tables)
+
+
+class _Repeat(NamedTuple):
+    """A repeat step as the fee check sees it: a kind of answer whose items have questions of their own."""
+    questions: dict
+    type: str = "repeat"
+    choices: list = []
 
 
 KINDS = {"steps": "step", "questions": "question", "documents": "document", "choices": "choice", "checks": "check"}
@@ -142,20 +170,23 @@ def _ident(kind, node):
 
 
 def _line(root, path):
-    """The one-based line of the YAML node at a JSON path (of its key, in a mapping): where an editor should jump."""
-    node, line = root, 1 if root is None else root.start_mark.line + 1
+    """The file and one-based line of the YAML node at a JSON path (of its key, in a mapping): where an editor should
+    jump. A question that came from a block is found in the block's file."""
+    if root is None:
+        return None, 1
+    node, mark = root, root.start_mark
     for part in path:
         if isinstance(node, yaml.MappingNode):
             entry = next(((k, v) for k, v in node.value if k.value == str(part)), None)
             if entry is None:
                 break
-            node, line = entry[1], entry[0].start_mark.line + 1
+            node, mark = entry[1], entry[0].start_mark
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
-            line = node.start_mark.line + 1
+            mark = node.start_mark
         else:
             break
-    return line
+    return mark.name, mark.line + 1
 
 
 def _where(data, path):
@@ -179,13 +210,15 @@ def _where(data, path):
 def _problem(file, root, data, path, message, warning=False):
     """A problem at a JSON path, located by the line of its YAML node and named by ids."""
     path = tuple(path)
-    return Problem(str(file), _line(root, path), "/".join(map(str, path)), _where(data, path), message, warning)
+    name, line = _line(root, path)
+    return Problem(name if name and not name.startswith("<") else str(file), line, "/".join(map(str, path)),
+                   _where(data, path), message, warning)
 
 
 def problem_at(file, path, message, warning=False):
-    """A problem at a JSON path of a readable file (read again to find the line), for checks made after loading."""
-    text = Path(file).read_text(encoding="utf-8")
-    return _problem(file, yaml.compose(text), yaml.safe_load(text), path, message, warning)
+    """A problem at a JSON path of a readable file (read again, blocks included, to find the line), for checks made after loading."""
+    root, data, _problems = _read(Path(file))
+    return _problem(file, root, data, path, message, warning)
 
 
 def _yaml_problem(file, exc, text):
@@ -202,43 +235,118 @@ def _yaml_problem(file, exc, text):
     return Problem(str(file), mark.line + 1, "", "", f"not valid YAML: {message}")
 
 
-def check_file(path):
-    """Every problem of one service file (schema and consistency), and its Service when there is none."""
-    path = Path(path)
+def _compose(path):
+    """The YAML node tree of a file, its marks named by the file (so a problem in a block names the block's file)."""
+    text = path.read_bytes().decode("utf-8")
+    loader = yaml.SafeLoader(text)
+    loader.name = str(path)
     try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
-        loader = yaml.SafeLoader(text)
-        try:
-            root = loader.get_single_node()
-            data = None if root is None else loader.construct_document(root)
-        finally:
-            loader.dispose()
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _expand(path, root):
+    """Put the questions of each `- use: <block>` in its place, in the node tree; the problems of blocks that cannot be used."""
+    problems = []
+    steps = _child(root, "steps")
+    for step in steps.value if isinstance(steps, yaml.SequenceNode) else []:
+        questions = _child(step, "questions")
+        if not isinstance(questions, yaml.SequenceNode):
+            continue
+        spliced = []
+        for node in questions.value:
+            use = _child(node, "use")
+            if not isinstance(use, yaml.ScalarNode):
+                spliced.append(node)
+                continue
+            block = path.parent / BLOCKS / f"{use.value}.yaml"
+            skip = _child(node, "skip")
+            skipped = {n.value for n in skip.value} if isinstance(skip, yaml.SequenceNode) else set()
+            try:
+                items = _child(_compose(block), "questions") if block.is_file() and re.fullmatch(r"[a-z][a-z0-9_-]*", use.value) else None
+            except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+                problems.append(Problem(str(block), None, "", "", f"block cannot be read: {exc}"))
+                continue
+            if not isinstance(items, yaml.SequenceNode):
+                problems.append(Problem(str(path), use.start_mark.line + 1, "", "",
+                                        f"'{use.value}' is not a block with questions in {path.parent / BLOCKS}"))
+                continue
+            kept = [q for q in items.value if getattr(_child(q, "id"), "value", None) not in skipped]
+            missing = skipped - {getattr(_child(q, "id"), "value", None) for q in items.value}
+            if missing:
+                problems.append(Problem(str(path), skip.start_mark.line + 1, "", "",
+                                        f"block '{use.value}' has no question {', '.join(sorted(missing))}"))
+            spliced += kept
+        questions.value[:] = spliced
+    return problems
+
+
+def _child(node, key):
+    """The value node of a key in a mapping node, or None."""
+    if isinstance(node, yaml.MappingNode):
+        return next((v for k, v in node.value if k.value == key), None)
+    return None
+
+
+def _read(path):
+    """(node tree, data, problems) of a service file with its blocks in place; data is None when it cannot be read."""
+    try:
+        root = _compose(path)
     except OSError as exc:
-        return None, [Problem(str(path), None, "", "", f"cannot be read: {exc.strerror or exc}")]
+        return None, None, [Problem(str(path), None, "", "", f"cannot be read: {exc.strerror or exc}")]
     except UnicodeDecodeError as exc:
-        return None, [Problem(str(path), raw.count(b"\n", 0, exc.start) + 1, "", "", f"not UTF-8: {exc}")]
+        raw = path.read_bytes()
+        return None, None, [Problem(str(path), raw.count(b"\n", 0, exc.start) + 1, "", "", f"not UTF-8: {exc}")]
     except yaml.YAMLError as exc:
-        return None, [_yaml_problem(path, exc, text)]
-    errors = jsonschema.Draft202012Validator(SCHEMA).iter_errors(data)
-    best = (jsonschema.exceptions.best_match([error]) for error in errors)  # the most telling of each failure
-    found = [(e.absolute_path, e.message) for e in best]
-    problems = [_problem(path, root, data, p, m) for p, m in found or _check_consistency(data)]
-    problems.sort(key=lambda p: p.line)
+        return None, None, [_yaml_problem(path, exc, path.read_text(encoding="utf-8", errors="replace"))]
+    problems = _expand(path, root)
+    loader = yaml.SafeLoader("")
+    try:
+        data = None if root is None else loader.construct_document(root)
+    finally:
+        loader.dispose()
+    return root, data, problems
+
+
+def check_file(path, services=None):
+    """Every problem of one service file (blocks, schema and consistency), and its Service when there is none.
+
+    `services` are the ids of the other services of its folder, which a stop page may name."""
+    path = Path(path)
+    root, data, problems = _read(path)
+    if data is None and problems:
+        return None, problems
+    if not problems:
+        errors = jsonschema.Draft202012Validator(SCHEMA).iter_errors(data)
+        best = (jsonschema.exceptions.best_match([error]) for error in errors)  # the most telling of each failure
+        found = [(e.absolute_path, e.message) for e in best]
+        problems = [_problem(path, root, data, p, m) for p, m in found or _check_consistency(data, services)]
+    problems.sort(key=lambda p: (p.file != str(path), p.line or 0))
     return (None if problems else _build(data, path)), problems
 
 
 def check_folder(folder):
     """The services of a folder by id (file-name order) and every problem of every file, for start-up and the CLI."""
     services, problems = {}, []
-    for path in sorted(Path(folder).glob("*.yaml")):
-        service, found = check_file(path)
+    paths = sorted(Path(folder).glob("*.yaml"))
+    ids = {yaml.safe_load(p.read_text(encoding="utf-8")).get("id") for p in paths if _has_id(p)}
+    for path in paths:
+        service, found = check_file(path, ids)
         problems += found
         if service is not None and service.id in services:
             problems.append(problem_at(path, ["id"], f"service id '{service.id}' is also used by {services[service.id].source}"))
         elif service is not None:
             services[service.id] = service
     return services, problems
+
+
+def _has_id(path):
+    """Whether a file reads as a mapping (for the ids a stop page may name; its problems are reported by check_file)."""
+    try:
+        return isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
 
 
 def load_file(path):

@@ -1,5 +1,7 @@
-"""A service definition as the program holds it: questions, steps and the service, and the `show_if` rule."""
-from dataclasses import dataclass, field
+"""A service definition as the program holds it: questions, steps and the service."""
+from dataclasses import dataclass, field, replace
+
+ITEM = "__"  # joins a repeat step's question id and an item's number: member_birth_date__2
 
 
 @dataclass
@@ -18,15 +20,33 @@ class Question:
     choices: list = field(default_factory=list)
     checks: list = field(default_factory=list)
 
+    def of_item(self, number, item_ids):
+        """This question of a repeat step as asked for one item: its id, and its checks' references to the item's questions."""
+        def ref(check):
+            return {k: (f"{v}{ITEM}{number}" if k != "message" and v in item_ids else v) for k, v in check.items()}
+        return replace(self, id=f"{self.id}{ITEM}{number}", checks=[ref(c) for c in self.checks])
+
 
 @dataclass
 class Step:
-    """A page of questions."""
+    """A page of questions; a `stop` page ends the way (nothing can be sent past it); a `repeat` step is asked per item."""
     id: str
     title: str
     questions: list
     intro: str = None
     show_if: dict = None
+    stop: dict = None
+    repeat: dict = None
+
+    def __post_init__(self):
+        self._items = {}
+
+    def item_questions(self, number):
+        """The questions of a repeat step as asked for item `number` (ids `<question>__<number>`)."""
+        if number not in self._items:
+            ids = {q.id for q in self.questions}
+            self._items[number] = [q.of_item(number, ids) for q in self.questions]
+        return self._items[number]
 
 
 @dataclass
@@ -37,8 +57,9 @@ class Service:
     title: str
     summary: str
     audience: str
-    fee: dict
     steps: list
+    fee: dict = field(default_factory=dict)  # none: nothing to pay
+    tables: dict = field(default_factory=dict)  # dated values (thresholds) by name, for conditions and notices
     leika: str = None
     prepare: list = field(default_factory=list)
     documents: list = field(default_factory=list)
@@ -54,13 +75,3 @@ class Service:
         """The step with this id, or None."""
         return next((s for s in self.steps if s.id == step_id), None)
 
-
-def matches(condition, values):
-    """Whether the canonical answers satisfy a `show_if` condition (None always matches)."""
-    if not condition:
-        return True
-    for key, wanted in condition.items():
-        options = wanted if isinstance(wanted, list) else [wanted]
-        if values.get(key) not in options:
-            return False
-    return True

@@ -18,6 +18,7 @@ from ..db import get_db
 from ..definitions import get_services
 from ..i18n import OFFICE_TIMEZONE
 from ..payments import store as payment_store
+from ..people import matching
 from ..text import canonical
 from ..identity import STAFF, login_manager
 
@@ -48,6 +49,7 @@ def inbox():
            "json_extract(r.snapshot, '$.applicant.given_names') AS given_names, "
            "json_extract(r.snapshot, '$.service.title') AS titles, s.email AS assignee "
            "FROM records r JOIN applications a ON a.id = r.application_id LEFT JOIN accounts s ON s.id = a.assigned_to "
+           "JOIN persons p ON p.id = a.person_id "
            "WHERE 1"]
     args = []
     if service_id:
@@ -66,8 +68,12 @@ def inbox():
         # Names in the applicant's own script and in the Latin letters of the passport ("حداد" and "HADDAD").
         sql.append("AND (replace(a.reference, '-', '') LIKE ? OR json_extract(r.snapshot, '$.applicant.family_name') LIKE ? "
                    "OR json_extract(r.snapshot, '$.applicant.given_names') LIKE ? "
-                   "OR json_extract(r.snapshot, '$.applicant.name_in_passport') LIKE ?)")
-        args += [f"%{compact}%", f"%{query}%", f"%{query}%", f"%{query}%"]
+                   "OR json_extract(r.snapshot, '$.applicant.name_in_passport') LIKE ? "
+                   # the person's file number and AZR number, as confirmed or as the applicant gave them
+                   "OR p.file_number = ? OR p.azr_number = ? OR json_extract(r.snapshot, '$.applicant.file_number') = ? "
+                   "OR json_extract(r.snapshot, '$.applicant.azr_number') = ?)")
+        file_number, azr = " ".join(query.upper().split()), compact.replace("/", "").replace(".", "")
+        args += [f"%{compact}%", f"%{query}%", f"%{query}%", f"%{query}%", file_number, azr, file_number, azr]
     sql.append("ORDER BY a.attention DESC, a.submitted_at DESC LIMIT 200")
     rows = [dict(r) for r in get_db().execute(" ".join(sql), args)]
     for row in rows:
@@ -97,10 +103,12 @@ def _case(application_id):
     return access.handling(application_id)
 
 
-def render_case(row, errors=None, status=200):
-    """The case view: the record in German, documents, receipt, timeline, conversation and actions."""
+def render_case(row, errors=None, status=200, typed=None):
+    """The case view: the record in German, the person's file, documents, receipt, timeline, conversation and actions."""
+    record = snapshot.of_case(row)
     return render_template(
-        "office/case.html", case=row, record=snapshot.of_case(row),
+        "office/case.html", case=row, record=record, person_file=matching.of_person(get_db(), row["person_id"]),
+        suggestions=matching.suggestions(get_db(), row, record), typed=typed or {},
         receipt=next(iter(files.of_application(row["id"], "form")), None), events=drafts.events(row["id"]),
         messages=casework.messages(row["id"]), transitions=next_states(row["status"]),
         payments=payment_store.of_application(get_db(), row["id"]), payment_names=payment_labels(),
@@ -134,6 +142,35 @@ def payment(application_id):
         return render_case(row, errors=[_("There is no open payment on this case.")], status=422)
     audit.record(current_user.email, "payment paid", row, current["kassenzeichen"], account_id=current_user.id)
     return _done(row, anchor="payment")
+
+
+@bp.post("/cases/<application_id>/person-file")
+def person_file(application_id):
+    """Confirm or correct the person's file number and AZR number; later applications of the person carry them."""
+    row = _case(application_id)
+    typed = {k: request.form.get(k, "") for k in matching.KEYS}
+    try:
+        numbers = matching.parse(typed["file_number"], typed["azr_number"])
+    except matching.Invalid as wrong:
+        return render_case(row, errors=[wrong.args[1]], status=422, typed=typed)
+    if not any(numbers.values()):
+        return render_case(row, errors=[_("Enter the file number or the AZR number.")], status=422, typed=typed)
+    matching.confirm(get_db(), row, numbers, current_user.email, current_user.id)
+    audit.record(current_user.email, "person file confirmed", row, " ".join(v for v in numbers.values() if v),
+                 account_id=current_user.id)
+    return _done(row, anchor="person-file")
+
+
+@bp.post("/cases/<application_id>/same-person/<other_id>")
+def same_person(application_id, other_id):
+    """The caseworker's decision on an earlier case that may be the same person (nothing is merged without it)."""
+    row = _case(application_id)
+    other = next((s for s in matching.suggestions(get_db(), row, snapshot.of_case(row)) if s["id"] == other_id), None)
+    if other is None or request.form.get("same") not in ("yes", "no"):
+        abort(404)
+    matching.decide(get_db(), row, other, request.form["same"] == "yes", current_user.email, current_user.id)
+    audit.record(current_user.email, f"same person {request.form['same']}", row, other["reference"], account_id=current_user.id)
+    return _done(row, anchor="person-file")
 
 
 @bp.post("/cases/<application_id>/seen")

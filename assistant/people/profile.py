@@ -29,8 +29,13 @@ PROFILE = [
     {"id": "passport_country", "type": "nationality", "label": N_("Country that issued the passport")},
     {"id": "passport_expiry", "type": "date", "label": N_("Passport valid until"), "hint": N_("For example 27.03.2030."),
      "checks": [{"after": "today"}]},
+    {"id": "file_number", "type": "file_number", "label": N_("File number at the immigration office"),
+     "hint": N_("At the top of our letters, next to „Aktenzeichen“. Once we have confirmed it, we fill it in for you.")},
+    {"id": "azr_number", "type": "azr_number", "label": N_("AZR number"),
+     "hint": N_("The number of the Central Register of Foreigners, 12 digits.")},
 ]
 COUNTRY_TYPES = {"country", "nationality"}  # a nationality list and a country list hold the same codes
 PREFILL_TYPES = {p["id"]: COUNTRY_TYPES if p["type"] in COUNTRY_TYPES else {p["type"]} for p in PROFILE}
 # What the packet's applicant block and the receipt's name take from the answers, by prefill key.
-APPLICANT_KEYS = ("family_name", "given_names", "name_in_passport", "birth_date", "nationality", "email", "phone")
+APPLICANT_KEYS = ("family_name", "given_names", "name_in_passport", "birth_date", "nationality", "email", "phone",
+                  "passport_number", "file_number", "azr_number")

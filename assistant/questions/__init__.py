@@ -5,7 +5,7 @@ Every type has a class in this package and a template ``templates/fields/_<type>
 from .choice import Choice, YesNo
 from .contact import Email, Phone
 from .date import Date
-from .identifiers import Iban, Passport
+from .identifiers import AzrNumber, FileNumber, Iban, Passport
 from .number import Money, Number
 from .place import STATELESS, UNCLEAR, UNKNOWN, Address, Country, Nationality  # noqa: F401 (the package's interface)
 from .text import LongText, Name, Text
@@ -14,9 +14,9 @@ TYPES = {
     "text": Text(), "longtext": LongText(), "name": Name(), "date": Date(),
     "country": Country(), "nationality": Nationality(), "choice": Choice(), "yesno": YesNo(),
     "number": Number(), "money": Money(), "email": Email(), "phone": Phone(),
-    "passport": Passport(), "iban": Iban(), "address": Address(),
+    "passport": Passport(), "iban": Iban(), "address": Address(), "file_number": FileNumber(), "azr_number": AzrNumber(),
 }
-LTR_TYPES = {"phone", "passport", "iban", "email"}  # always written left to right, also inside RTL text
+LTR_TYPES = {"phone", "passport", "iban", "email", "file_number", "azr_number"}  # always written left to right, also inside RTL text
 
 
 def init_app(app):
