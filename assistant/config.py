@@ -79,7 +79,7 @@ def from_environment(instance_path):
         "OFFICE_EMAIL": os.environ.get("ASSISTANT_OFFICE_EMAIL", "auslaenderbehoerde@musterstadt.example"),
         "OFFICE_PHONE": os.environ.get("ASSISTANT_OFFICE_PHONE", "+49 30 1234567"),
         "APPOINTMENT_URL": os.environ.get("ASSISTANT_APPOINTMENT_URL", ""),
-        "FILE_NUMBER_PATTERN": os.environ.get("ASSISTANT_FILE_NUMBER_PATTERN", r"[0-9A-Z]{1,6}[ ./-]?[0-9]{2,10}([ ./-][0-9A-Z]{1,10})?"),
+        "FILE_NUMBER_PATTERN": os.environ.get("ASSISTANT_FILE_NUMBER_PATTERN", r"[0-9A-Z]{1,6}[ ./-]?[0-9]{1,10}([ ./-][0-9A-Z]{1,10})?"),
         "FILE_NUMBER_EXAMPLE": os.environ.get("ASSISTANT_FILE_NUMBER_EXAMPLE", "ABH 123456/24"),
         "FILES_DIR": os.environ.get("ASSISTANT_FILES_DIR", str(Path(instance_path) / "files")),
         "MAX_FILE_BYTES": int(os.environ.get("ASSISTANT_MAX_FILE_BYTES", 10 * 1024 * 1024)),

@@ -220,6 +220,8 @@ def answer_step(client, url, service, choose=None):
         qid = div["id"][2:]
         q = service.questions[qid]
         value = (choose or {}).get(qid, sample_answer(q, order.index(qid), service))
+        if value is None:   # no sample (the office's file numbers): what the page shows is sent, as a person would
+            continue
         if q.type == "address":
             changes |= {f"{qid}-{k}": v for k, v in value.items()}
         else:

@@ -4,7 +4,7 @@ The branches are data, one file per service in tests/walks/: the answers that
 choose the branch, the items of repeat steps, and the EXACT documents the
 branch asks for (so the documents of the other branches must not be asked), or
 the stop page where the branch ends. Questions a branch does not name get a
-valid answer by type. Each walk that does not stop submits, and its packet must
+valid answer by type; a date may be written `today-10d` (days, months, years from the day of the test). Each walk that does not stop submits, and its packet must
 hold to the packet schema and to FIT-Connect's metadata schema.
 """
 import json
@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pytest
 import yaml
 
-from assistant.definitions import ITEM
+from assistant.definitions import ITEM, conditions
 from assistant.handoff import packets
 from tests.conftest import ROOT, csrf_of, draft_id_of, form_fields, jpeg_bytes, sample_answer, soup, start, upload
 
@@ -52,6 +52,8 @@ def fill(client, url, service, answers):
             continue
         if isinstance(value, bool):
             value = "yes" if value else "no"
+        if isinstance(value, str) and conditions.shift(date.today(), value):   # "today-10d": a date that stays relative
+            value = conditions.shift(date.today(), value).strftime("%d.%m.%Y")
         if q.type == "address":
             changes |= {f"{field_id}-{k}": v for k, v in value.items()}
         else:
