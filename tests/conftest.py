@@ -1,6 +1,7 @@
 """Fixtures: a real app on a real SQLite file, a logged-in client, Debian's chromium on a served app, and helpers
 that post forms like a browser. Every test file takes its fixtures and helpers from here, never from another test file."""
 import io
+import json
 import re
 import shutil
 import threading
@@ -13,6 +14,7 @@ from werkzeug.serving import make_server
 
 from assistant import create_app
 from assistant.db import migrate
+from assistant.definitions import ITEM, conditions
 from assistant.demo import DEMO_PROFILE
 
 PASSWORD = "correct horse battery"
@@ -230,6 +232,47 @@ def answer_step(client, url, service, choose=None):
     return client.post(url, data=data)
 
 
+def default_answer(q, index, service):
+    """A valid answer for a question the branch does not name: the first choice, "no", a past or future date, ..."""
+    wanted = next((c["equals"] for c in q.checks if "equals" in c), None)
+    if wanted is not None:
+        return "yes" if wanted is True else "no" if wanted is False else wanted
+    if q.type == "yesno":
+        return "no"
+    if q.type == "date" and any(c.get("after") == "today" or c.get("not_before") == "today" for c in q.checks):
+        return (date.today() + timedelta(days=400 + index)).strftime("%d.%m.%Y")
+    return sample_answer(q, index, service)
+
+
+def fill(client, url, service, answers):
+    """POST a step's (or an item's) form with the given answers and a default for every other shown question; returns
+    where it leads. A date answer may be `today-10d` (days, months, years from the day of the test)."""
+    page = soup(client.get(url))
+    order = list(service.questions)
+    changes = {}
+    for div in page.select("div.field[id^=q-]"):
+        field_id = div["id"][2:]
+        qid = field_id.rsplit(ITEM, 1)[0]
+        q = service.questions[qid]
+        if qid in answers:
+            value = answers[qid]
+        elif q.required:
+            value = default_answer(q, order.index(qid), service)
+        else:
+            continue
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        if isinstance(value, str) and conditions.shift(date.today(), value):   # "today-10d": a date that stays relative
+            value = conditions.shift(date.today(), value).strftime("%d.%m.%Y")
+        if q.type == "address":
+            changes |= {f"{field_id}-{k}": v for k, v in value.items()}
+        else:
+            changes[field_id] = str(value)
+    response = client.post(url, data=form_fields(page) | changes | {"action": "next"})
+    assert response.status_code in (302, 303), [e.text.strip() for e in soup(response).select(".error-summary li, .error-message")]
+    return response.location
+
+
 def choose_language(client, code=None, alongside=None, next_path="/"):
     """Press a button of the header's language menu (a POST with the page's token); returns the answer."""
     data = {"csrf_token": csrf_of(client, "/accessibility"), "next": next_path}
@@ -302,6 +345,16 @@ def prepare_application(client, app, service_id, choose=None):
     for section in page.select("section.document"):
         assert upload(client, draft, section["id"][2:], ("pass-photo.jpg", jpeg_bytes())).status_code == 303
     return draft
+
+
+def packet_of(app, application_id):
+    """The queued packet of a submitted application, from the database file."""
+    from assistant.db import connect
+    db = connect(app.config["DATABASE"])
+    try:
+        return json.loads(db.execute("SELECT packet FROM outbox WHERE application_id = ?", [application_id]).fetchone()[0])
+    finally:
+        db.close()
 
 
 def submit_application(client, app, service_id, choose=None):

@@ -3,8 +3,7 @@
 the inbox finds cases by them, and earlier cases of possibly the same person are offered, never merged unasked."""
 import json
 
-from tests.conftest import csrf_of, register, soup, staff, start, submit_application
-from tests.test_walks import packet_of
+from tests.conftest import csrf_of, packet_of, register, soup, staff, start, submit_application
 
 ENQUIRY = {"topic": "permit"}
 
@@ -61,10 +60,10 @@ def test_the_office_refuses_numbers_in_the_wrong_format(app, applicant):
 
 
 def test_the_specialist_system_sets_the_numbers_through_the_api(app, applicant):
-    from tests.test_api import new_token
     first, _response = submit_application(applicant, app, "general-enquiry", ENQUIRY)
     reference = packet_of(app, first)["reference"]
-    headers = {"Authorization": f"Bearer {new_token(app)}"}
+    created = app.test_cli_runner().invoke(args=["api-tokens", "create", "specialist-system"])
+    headers = {"Authorization": f"Bearer {created.output.strip().splitlines()[-1]}"}
     api = app.test_client()
     bad = api.put(f"/api/v1/cases/{reference}/person-file", json={"azr_number": "12"}, headers=headers)
     assert bad.status_code == 422 and "azr_number" in bad.json["error"]

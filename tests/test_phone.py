@@ -266,3 +266,73 @@ def test_the_walk_of_a_person_on_a_phone(browser, live_server, app, client, mail
             assert first < last                                                          # "§" on the left, "V" on the right
     finally:
         context.close()
+
+
+def test_a_family_of_three_is_added_one_removed_and_the_application_sent_on_a_phone(browser, live_server, app, client):
+    """The repeat step at 360 px without help: add three family members, remove one, change nothing else, and send."""
+    import yaml
+    from tests.conftest import ROOT, csrf_of, draft_id_of, fill, jpeg_bytes, packet_of, soup, start, upload
+    table = yaml.safe_load((ROOT / "tests" / "walks" / "family-reunification.yaml").read_text(encoding="utf-8"))
+    answers = table.get("defaults", {}) | next(b for b in table["branches"] if b.get("items"))["answers"]
+    register(client, email="family@example.org", profile=DEMO_PROFILE)
+    service = app.extensions["services"]["family-reunification"]
+    url = start(client, service.id)
+    draft = draft_id_of(url)
+    while not url.endswith("/steps/members"):
+        url = fill(client, url, service, answers)
+    people = [("Haddad", "Lina", "01.03.2018", "child"), ("Khalil", "Omar", "10.10.2012", "own_child"),
+              ("Haddad", "Fatima", "01.01.1955", "other")]
+    context, page = phone_page(browser, "de")
+    try:
+        log_in(page, live_server, "family@example.org")
+        page.wait_for_url("**/dashboard")
+        page.goto(f"{live_server}{url}")
+        for n, (family, given, born, relation) in enumerate(people, start=1):
+            with page.expect_navigation():
+                page.click("main button[name=action][value=add]")
+            assert page.url.endswith(f"/steps/members/items/{n}")
+            assert_fits(page, page.url)
+            assert page.evaluate(TARGETS) == [], page.url
+            page.fill(f"[name=member_family_name__{n}]", family)
+            page.fill(f"[name=member_given_names__{n}]", given)
+            page.fill(f"[name=member_name_in_passport__{n}]", f"{family} {given}".upper())
+            page.fill(f"[name=member_birth_date__{n}]", born)
+            page.check(f"[name=member_sex__{n}][value={'male' if given == 'Omar' else 'female'}]")
+            page.select_option(f"[name=member_nationality__{n}]", "SY")
+            page.check(f"[name=member_relationship__{n}][value={relation}]")
+            page.fill(f"[name=member_passport_number__{n}]", f"N0{n}X00T47")
+            page.fill(f"[name=member_passport_expiry__{n}]", "01.01.2031")
+            with page.expect_navigation():
+                page.click("#step-form button[name=action][value=next]")
+            assert page.url.endswith("/steps/members")
+        assert page.locator("main ul.items li").count() == 3
+        assert_fits(page, "members")
+        assert page.evaluate(TARGETS) == [], "members"
+        with page.expect_navigation():
+            page.click("#item-2 button")                                          # "Remove Family member 2"
+        assert [t.split(":")[-1].strip() for t in page.locator("main ul.items li > span:first-child").all_inner_texts()] == [
+            "Lina Haddad", "Fatima Haddad"]
+        with page.expect_navigation():
+            page.click("main button[name=action][value=next]")
+        url = page.url.removeprefix(live_server)
+        while not url.endswith(("/documents", "/check")):
+            url = fill(client, url, service, answers)
+        documents = [s["id"][2:] for s in soup(client.get(f"/applications/{draft}/documents")).select("section.document")]
+        assert {"member_passport__1", "member_passport__3"} <= set(documents) and "member_passport__2" not in documents
+        for document_id in documents:
+            assert upload(client, draft, document_id, ("scan.jpg", jpeg_bytes((600, 400)))).status_code == 303
+        if soup(client.get(f"/applications/{draft}/check")).select_one(f'a.button[href$="/applications/{draft}/pay"]'):
+            client.post(f"/applications/{draft}/pay", data={"csrf_token": csrf_of(client, f"/applications/{draft}/pay"),
+                                                            "method": "invoice"})
+        page.goto(f"{live_server}/applications/{draft}/check")
+        assert page.url.endswith("/check"), page.url
+        assert_fits(page, "check")
+        assert page.locator("main h3").all_inner_texts()[:2] == ["Familienmitglied 1: Lina Haddad", "Familienmitglied 3: Fatima Haddad"]
+        page.check("#declaration")
+        with page.expect_navigation():
+            page.click("main form button.primary")
+        assert "submitted=1" in page.url
+    finally:
+        context.close()
+    members = packet_of(app, draft)["data"]["answers"]["members"]
+    assert [m["member_given_names"] for m in members] == ["Lina", "Fatima"]

@@ -2,6 +2,7 @@
 and a service added by a municipality as a YAML file alone, walked through the real app."""
 import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,9 @@ from tests.conftest import answer_step, register, soup, start
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS = ROOT / "forms"
-REAL_IDS = ["declaration-of-commitment", "residence-permit-extension"]
+REAL_IDS = ["blocked-account-release", "blue-card", "declaration-of-commitment", "employment-permit", "family-reunification",
+            "fiktionsbescheinigung", "general-enquiry", "new-card", "residence-permit-extension", "settlement-permit",
+            "toleration-renewal", "work-permission"]   # the ten core services, the declaration and the general enquiry
 TYPE_ENUM = SCHEMA["$defs"]["question"]["properties"]["type"]["enum"]
 
 
@@ -340,9 +343,10 @@ def test_cli_forms_check_passes_the_real_folder(cli_app):
     result = app_cli(cli_app, "forms", "check", str(FORMS))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[-1] == "2 services are valid."
-    assert [line.split(" ")[0] for line in lines[:-1]] == REAL_IDS  # and no warning: every text is translated
-    assert lines[0].endswith("(declaration-of-commitment.yaml)")
+    assert lines[-1] == f"{len(REAL_IDS)} services are valid."
+    assert lines[-2].startswith("guide: ")
+    assert [line.split(" ")[0] for line in lines[:-2]] == REAL_IDS  # and no warning: every text is translated
+    assert lines[0].endswith("(blocked-account-release.yaml)")
 
 
 def test_cli_forms_check_defaults_to_the_configured_folder(tmp_path):
@@ -356,7 +360,7 @@ def test_cli_forms_check_defaults_to_the_configured_folder(tmp_path):
 
 def test_cli_forms_check_needs_no_app_and_defaults_to_the_forms_folder_of_the_environment(no_app_env, monkeypatch,
                                                                                             tmp_path):
-    assert forms_check().stdout.splitlines()[-1] == "2 services are valid."  # the repository's forms/
+    assert forms_check().stdout.splitlines()[-1] == f"{len(REAL_IDS)} services are valid."  # the repository's forms/
     write(tmp_path, valid_service())
     monkeypatch.setenv("ASSISTANT_FORMS_DIR", str(tmp_path))
     result = forms_check()
@@ -436,6 +440,7 @@ def test_an_untranslated_label_is_a_warning_with_file_and_line(no_app_env, tmp_p
     label = next(line for line in text.splitlines() if line.strip().startswith("label:"))
     file = tmp_path / "declaration-of-commitment.yaml"
     file.write_text(text.replace(label, label.split(":")[0] + ": A label nobody translated yet", 1), encoding="utf-8")
+    shutil.copytree(FORMS / "blocks", tmp_path / "blocks")   # the blocks the service uses
     line = text.splitlines().index(label) + 1
     result = forms_check(tmp_path)
     assert result.exit_code == 0   # a warning does not fail the check
@@ -617,10 +622,11 @@ def test_extractor_ignores_conditions_on_a_question_called_title():
 
 def test_extractor_finds_every_text_the_real_services_show(real_services):
     for service in real_services.values():
-        found = {message for _, _, message, _ in extract(Path(service.source).read_text(encoding="utf-8"))}
+        found = {message for path in [Path(service.source), *(FORMS / "blocks").glob("*.yaml")]   # blocks are used in place
+                 for _, _, message, _ in extract(path.read_text(encoding="utf-8"))}
         texts = {service.title, service.summary, service.audience, *service.prepare}
         for step in service.steps:
-            texts |= {step.title, step.intro} - {None}
+            texts |= {step.title, step.intro, (step.stop or {}).get("text"), (step.repeat or {}).get("item")} - {None}
             for q in step.questions:
                 texts |= {q.label, q.hint} - {None}
                 texts |= {c["label"] for c in q.choices} | {c["hint"] for c in q.choices if "hint" in c}

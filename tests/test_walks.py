@@ -7,60 +7,17 @@ the stop page where the branch ends. Questions a branch does not name get a
 valid answer by type; a date may be written `today-10d` (days, months, years from the day of the test). Each walk that does not stop submits, and its packet must
 hold to the packet schema and to FIT-Connect's metadata schema.
 """
-import json
-from datetime import date, timedelta
-
 import pytest
 import yaml
 
-from assistant.definitions import ITEM, conditions
+from assistant.definitions import ITEM
 from assistant.handoff import packets
-from tests.conftest import ROOT, csrf_of, draft_id_of, form_fields, jpeg_bytes, sample_answer, soup, start, upload
+from tests.conftest import ROOT, csrf_of, draft_id_of, fill, form_fields, jpeg_bytes, packet_of, soup, start, upload
 
 WALKS = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted((ROOT / "tests" / "walks").glob("*.yaml"))}
 CASES = [pytest.param(service_id, branch, id=f"{service_id}: {branch['name']}")
          for service_id, table in WALKS.items() for branch in table["branches"]]
 FITCONNECT = packets.VALIDATOR.evolve(schema=packets.FITCONNECT)
-
-
-def default_answer(q, index, service):
-    """A valid answer for a question the branch does not name: the first choice, "no", a past or future date, ..."""
-    wanted = next((c["equals"] for c in q.checks if "equals" in c), None)
-    if wanted is not None:
-        return "yes" if wanted is True else "no" if wanted is False else wanted
-    if q.type == "yesno":
-        return "no"
-    if q.type == "date" and any(c.get("after") == "today" or c.get("not_before") == "today" for c in q.checks):
-        return (date.today() + timedelta(days=400 + index)).strftime("%d.%m.%Y")
-    return sample_answer(q, index, service)
-
-
-def fill(client, url, service, answers):
-    """POST a step's (or an item's) form with the given answers and a default for every other shown question."""
-    page = soup(client.get(url))
-    order = list(service.questions)
-    changes = {}
-    for div in page.select("div.field[id^=q-]"):
-        field_id = div["id"][2:]
-        qid = field_id.rsplit(ITEM, 1)[0]
-        q = service.questions[qid]
-        if qid in answers:
-            value = answers[qid]
-        elif q.required:
-            value = default_answer(q, order.index(qid), service)
-        else:
-            continue
-        if isinstance(value, bool):
-            value = "yes" if value else "no"
-        if isinstance(value, str) and conditions.shift(date.today(), value):   # "today-10d": a date that stays relative
-            value = conditions.shift(date.today(), value).strftime("%d.%m.%Y")
-        if q.type == "address":
-            changes |= {f"{field_id}-{k}": v for k, v in value.items()}
-        else:
-            changes[field_id] = str(value)
-    response = client.post(url, data=form_fields(page) | changes | {"action": "next"})
-    assert response.status_code in (302, 303), [e.text.strip() for e in soup(response).select(".error-summary li, .error-message")]
-    return response.location
 
 
 def walk(client, service, branch, defaults):
@@ -88,16 +45,6 @@ def walk(client, service, branch, defaults):
             continue
         url = fill(client, url, service, answers)
     raise AssertionError("the journey does not end")
-
-
-def packet_of(app, application_id):
-    """The queued packet of a submitted application."""
-    from assistant.db import connect
-    db = connect(app.config["DATABASE"])
-    try:
-        return json.loads(db.execute("SELECT packet FROM outbox WHERE application_id = ?", [application_id]).fetchone()[0])
-    finally:
-        db.close()
 
 
 @pytest.mark.parametrize("service_id, branch", CASES)

@@ -84,12 +84,12 @@ def remove_item(application_id, items_id, left, question_ids, suffix):
     with db.atomic():
         guard(db, application_id)
         _upsert(db, application_id, items_id, left, left)
-        db.executemany("DELETE FROM answers WHERE application_id = ? AND question_id = ?",
-                       [(application_id, qid) for qid in question_ids])
+        for qid in question_ids:
+            db.execute("DELETE FROM answers WHERE application_id = ? AND question_id = ?", [application_id, qid])
         pattern = "%" + suffix.replace("_", "\\_")
-        names = [r[0] for r in db.execute("SELECT storage_name FROM files WHERE application_id = ? AND kind = 'attachment' "
+        names = [r[0] for r in db.execute("SELECT storage_name FROM files WHERE application_id = ? AND purpose = 'attachment' "
                                           "AND document_id LIKE ? ESCAPE '\\'", [application_id, pattern])]
-        db.execute("DELETE FROM files WHERE application_id = ? AND kind = 'attachment' AND document_id LIKE ? ESCAPE '\\'",
+        db.execute("DELETE FROM files WHERE application_id = ? AND purpose = 'attachment' AND document_id LIKE ? ESCAPE '\\'",
                    [application_id, pattern])
     return names
 

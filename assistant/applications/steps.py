@@ -188,19 +188,20 @@ def _repeat_post(app_row, service, journey, step):
     items = journey.items(step)
     if request.form.get("action") == "add":
         if len(items) >= step.repeat.get("max", 30):
-            return render_special(app_row, journey, step, 422, [_("You cannot add more.")])
+            return render_special(app_row, journey, step, 422, [("#items", _("You cannot add more."))])
         number = max(items, default=0) + 1
         drafts.save(application_id, {items_key(step): Answer(items + [number], items + [number])})
         return redirect(url_for("applications.item", application_id=application_id, step_id=step.id, number=number), code=303)
     if request.form.get("action") == "pause":
         flash(_("Your answers are saved. You can continue at any time."))
         return redirect(url_for("applications.dashboard"))
-    errors = []
+    errors = []  # (where to fix it, what is wrong), as the error summary links them
     if len(items) < step.repeat.get("min", 0):
-        errors.append(_("Add at least %(number)s.", number=step.repeat["min"]))
+        errors.append(("#add", _("Add at least %(number)s.", number=step.repeat["min"])))
     for n in items:
         if not journey.form(step, item=n).validate():
-            errors.append(_("%(item)s %(number)s is not complete: change it.", item=tr(step.repeat["item"]), number=n))
+            errors.append((url_for("applications.item", application_id=application_id, step_id=step.id, number=n),
+                           _("%(item)s %(number)s is not complete: change it.", item=tr(step.repeat["item"]), number=n)))
     if errors:
         return render_special(app_row, journey, step, 422, errors)
     if items_key(step) not in journey.answers:  # none at all is an answer, too

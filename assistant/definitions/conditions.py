@@ -138,25 +138,26 @@ def leaves(condition):
             yield key, wanted
 
 
-def problems(condition, path, known, tables, items=None):
+def problems(condition, path, known, tables, items=None, scope="an earlier step"):
     """What is wrong in a condition, as (path, message).
 
     `known` maps the ids it may name (questions of earlier steps, earlier repeat steps) to their definitions
-    (a repeat step as {"type": "repeat", "questions": {...}}); `items` adds the item questions a per-item condition may name."""
+    (a repeat step as {"type": "repeat", "questions": {...}}); `items` adds the item questions a per-item condition may name;
+    `scope` says in messages where a named question must be."""
     found = []
     names = dict(known) | (items or {})
     for key, wanted in (condition or {}).items():
         where = (*path, key)
         if key == "not":
-            found += problems(wanted, where, known, tables, items)
+            found += problems(wanted, where, known, tables, items, scope)
             continue
         if key in ("any", "all"):
             for i, c in enumerate(wanted):
-                found += problems(c, (*where, i), known, tables, items)
+                found += problems(c, (*where, i), known, tables, items, scope)
             continue
         q = names.get(key)
         if q is None:
-            found.append((where, f"'{key}' is not a question of an earlier step"))
+            found.append((where, f"'{key}' is not a question of {scope}"))
             continue
         kind = q["type"]
         if not isinstance(wanted, dict):
@@ -176,7 +177,7 @@ def problems(condition, path, known, tables, items=None):
             if not fits[family]:
                 found.append(((*where, op), f"'{op}' does not fit '{key}', a {kind} question"))
             elif op == "any":
-                found += problems(arg, (*where, op), known, tables, q["questions"])
+                found += problems(arg, (*where, op), known, tables, q["questions"], scope)
             elif op in NUMBER_RULES and isinstance(arg, str) and arg not in (tables or {}):
                 found.append(((*where, op), f"'{arg}' is not a table of this service"))
             elif op in DATE_RULES and not RELATIVE.match(arg) and (names.get(arg, {}).get("type") != "date" or arg == key):

@@ -140,13 +140,15 @@ def problems(fee, questions, today=date(2026, 6, 15), tables=None):
     known = {k: {"type": q.type, "choices": q.choices, "questions": getattr(q, "questions", {})} for k, q in questions.items()}
     rules = [(("fee", "lines", i), line.get("when")) for i, line in enumerate(lines_of(fee)) if "lines" in fee]
     rules += [(("fee", "adjustments", i), rule["when"]) for i, rule in enumerate(fee.get("adjustments", []))]
-    found = [problem for path, condition in rules for problem in conditions.problems(condition, (*path, "when"), known, tables)]
+    found = [problem for path, condition in rules for problem in conditions.problems(condition, (*path, "when"), known, tables,
+                                                                                              scope="this service")]
     for i, entry in enumerate(fee.get("each", [])):
         step = known.get(entry["for_each"])
         if step is None or step["type"] != "repeat":
             found.append((("fee", "each", i, "for_each"), f"'{entry['for_each']}' is not a repeat step of this service"))
         else:
-            found += conditions.problems(entry.get("when"), ("fee", "each", i, "when"), known, tables, step["questions"])
+            found += conditions.problems(entry.get("when"), ("fee", "each", i, "when"), known, tables, step["questions"],
+                                         "this service")
     if found:
         return found
     cases = answer_space(fee, questions, today, tables)

@@ -75,7 +75,8 @@ def _check_consistency(data, services=None):
 
     def check_condition(cond, path, before_step, items=None):
         known = {k: v for k, (si, v) in seen.items() if before_step is None or si < before_step}
-        found.extend(conditions.problems(cond, path, known, tables, items))
+        scope = "this service" if before_step is None else "an earlier step"
+        found.extend(conditions.problems(cond, path, known, tables, items, scope))
 
     for si, step in enumerate(data["steps"]):
         spath = ("steps", si)
@@ -84,6 +85,8 @@ def _check_consistency(data, services=None):
         step_ids.add(step["id"])
         check_condition(step.get("show_if"), (*spath, "show_if"), si)
         stop = step.get("stop", {})
+        if bool(stop) == bool(step.get("questions")):
+            found.append((spath, "a step has either 'questions' or 'stop'"))
         if stop.get("service") and services is not None and stop["service"] not in services:
             found.append(((*spath, "stop", "service"), f"'{stop['service']}' is not a service of this folder"))
         item_questions = {}

@@ -52,7 +52,7 @@ class Journey:
         return {name: conditions.table_value(self.service.tables, name, self.today) for name in self.service.tables}
 
     def items(self, step):
-        """The numbers of a repeat step's items, in the order they were added (a removed number is not used again)."""
+        """The numbers of a repeat step's items, in the order they were added; a number stays with its item while it exists."""
         stored = self.answers.get(items_key(step))
         return list(stored.value) if stored and stored.value else []
 
