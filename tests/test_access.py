@@ -33,7 +33,8 @@ def test_every_route_with_an_application_refuses_a_stranger(app, applicant, db_p
     objects, message_id = owner_objects(app, applicant)
     service = app.extensions["services"][SERVICE]
     arguments = {"step_id": service.steps[0].id, "question_id": service.steps[0].questions[0].id,
-                 "document_id": service.documents[0]["id"], "message_id": message_id, "key": "not-their-payment"}
+                 "document_id": service.documents[0]["id"], "message_id": message_id, "key": "not-their-payment",
+                 "number": 1, "other_id": "not-their-case"}
     with sqlite3.connect(db_path) as db:
         before = db.execute("SELECT count(*), group_concat(raw) FROM answers").fetchone()
     stranger = register(english_client(app), email="eve@example.org")
@@ -60,6 +61,7 @@ def test_every_route_with_an_application_refuses_a_stranger(app, applicant, db_p
     assert {"applications.step", "applications.check_field", "applications.file", "applications.receipt",
             "applications.appointment", "applications.submit", "applications.delete", "applications.delete_file",
             "applications.upload", "applications.write", "office.case", "office.file", "office.message",
-            "applications.pay", "applications.pay_start", "applications.pay_return", "office.payment"} <= checked
+            "applications.pay", "applications.pay_start", "applications.pay_return", "office.payment",
+            "applications.item", "applications.remove_item", "office.person_file", "office.same_person"} <= checked
     with sqlite3.connect(db_path) as db:
         assert db.execute("SELECT count(*), group_concat(raw) FROM answers").fetchone() == before

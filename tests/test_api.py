@@ -566,6 +566,7 @@ def happy_paths(db_path, application_id, pdf):
         "GET /cases/{reference}/files/{file_id}": (ref | {"file_id": file_id}, None, None),
         "POST /cases/{reference}/status": (ref, {"status": "received"}, json_),
         "POST /cases/{reference}/payment/paid": (ref, {"note": "Zahlung an der Kasse"}, json_),
+        "PUT /cases/{reference}/person-file": (ref, {"file_number": "ABH 123456/24", "azr_number": "123456789012"}, json_),
         "POST /cases/{reference}/messages": (ref, {"body": "Guten Tag"}, json_),
         "POST /cases/{reference}/requests": (ref, {"documents": ["Mietvertrag"], "due_date": due}, json_),
         "POST /cases/{reference}/appointments": (ref, {"starts_at": "2031-05-06T09:30:00+02:00", "place": "Zimmer 1"}, json_),

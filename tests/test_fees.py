@@ -1,5 +1,6 @@
 """Fees computed from the answers: the real tables of both services, the check that refuses a table that could come
 out negative or undefined (held against random tables and answers by hypothesis), and the fee as the pages show it."""
+import shutil
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -102,11 +103,13 @@ def test_answers_that_give_no_fee_or_a_negative_one_are_found_by_the_check(table
 
 
 def write_service(tmp_path, fee):
-    """The real extension with another fee table, as a file."""
+    """The real extension with another fee table, as a file beside the blocks it uses."""
     data = yaml.safe_load((ROOT / "forms" / "residence-permit-extension.yaml").read_text())
     data["fee"] = fee
     path = tmp_path / "extension.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    if not (tmp_path / "blocks").exists():
+        shutil.copytree(ROOT / "forms" / "blocks", tmp_path / "blocks")
     return path
 
 

@@ -329,8 +329,32 @@ def check_file(path, services=None):
     return (None if problems else _build(data, path)), problems
 
 
+_FOLDERS = {}  # digest of a folder's files -> (services, problems): every app of a process checks one content once
+
+
+def _digest(folder):
+    """A digest of every YAML file of a folder (services, blocks, guide), by name and content."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*.yaml")):
+        try:
+            digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes() + b"\0")
+        except OSError:
+            digest.update(f"{path}: unreadable\0".encode())
+    return digest.hexdigest()
+
+
 def check_folder(folder):
-    """The services of a folder by id (file-name order) and every problem of every file, for start-up and the CLI."""
+    """The services of a folder by id (file-name order) and every problem of every file, for start-up and the CLI.
+
+    Checking takes a second for a dozen services (the fee tables are walked); the same content is checked once."""
+    key = (str(Path(folder).resolve()), _digest(folder))
+    if key not in _FOLDERS:
+        _FOLDERS[key] = _check_folder(folder)
+    services, problems = _FOLDERS[key]
+    return dict(services), list(problems)
+
+
+def _check_folder(folder):
     services, problems = {}, []
     paths = sorted(Path(folder).glob("*.yaml"))
     ids = {yaml.safe_load(p.read_text(encoding="utf-8")).get("id") for p in paths if _has_id(p)}
