@@ -72,3 +72,17 @@ def test_the_step_goes_on_only_with_complete_items_and_not_past_its_maximum(app,
     page = soup(applicant.get(url))
     forced = applicant.post(url, data=form_fields(page, "main form[method=post]:has(button[value=next])") | {"action": "add"})
     assert forced.status_code == 422 and "You cannot add more." in forced.get_data(as_text=True)
+
+
+def test_an_item_field_is_checked_live_and_a_field_of_no_item_is_not_found(app, applicant):
+    _service, url = members_step(app, applicant)
+    item = press(applicant, url, "add").location
+    token = csrf_of(applicant, item)
+    checked = applicant.post(f"{url}/fields/member_birth_date__1", headers={"HX-Request": "true"},
+                             data={"csrf_token": token, "member_birth_date__1": "31.02.2019"})
+    assert checked.status_code == 200
+    assert soup(checked).select_one("#q-member_birth_date__1 .error-message")
+    assert soup(applicant.get(item)).select_one("input[name=member_birth_date__1]")["value"] == "31.02.2019"   # kept as typed
+    for field in ("member_birth_date__2", "member_birth_date", "member_birth_date__x"):
+        assert applicant.post(f"{url}/fields/{field}", headers={"HX-Request": "true"},
+                              data={"csrf_token": token, field: "01.01.2019"}).status_code == 404

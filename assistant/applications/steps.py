@@ -146,16 +146,28 @@ def step(application_id, step_id):
         return redirect(url_for("applications.step", application_id=application_id, step_id=step.id), code=303)
     if step.repeat:
         return _repeat_post(app_row, service, journey, step)
-    form, valid = _store_posted(application_id, journey, step)
-    switched = _switched(application_id, "applications.step", step_id=step.id)
+    return _posted(app_row, journey, step) or _go_on(application_id, service, step)
+
+
+def _posted(app_row, journey, step, item=None):
+    """Store a step's (or an item's) POST; the answer when it does not go on: a language switch, a pause, or the
+    page again with its problems. None when the answers are valid and the applicant goes on."""
+    form, valid = _store_posted(app_row["id"], journey, step, item)
+    args = {"step_id": step.id} | ({"number": item} if item else {})
+    switched = _switched(app_row["id"], "applications.item" if item else "applications.step", **args)
     if switched:
         return switched
     if request.form.get("action") == "pause":
-        flash(_("Your answers are saved. You can continue at any time."))
-        return redirect(url_for("applications.dashboard"))
+        return _paused()
     if not valid:
-        return render_step(app_row, journey, step, form, status=422)
-    return _go_on(application_id, service, step)
+        return render_step(app_row, journey, step, form, status=422, item=item)
+    return None
+
+
+def _paused():
+    """Save and finish later: back to the dashboard, saying that nothing is lost."""
+    flash(_("Your answers are saved. You can continue at any time."))
+    return redirect(url_for("applications.dashboard"))
 
 
 def _go_on(application_id, service, step):
@@ -193,8 +205,7 @@ def _repeat_post(app_row, service, journey, step):
         drafts.save(application_id, {items_key(step): Answer(items + [number], items + [number])})
         return redirect(url_for("applications.item", application_id=application_id, step_id=step.id, number=number), code=303)
     if request.form.get("action") == "pause":
-        flash(_("Your answers are saved. You can continue at any time."))
-        return redirect(url_for("applications.dashboard"))
+        return _paused()
     errors = []  # (where to fix it, what is wrong), as the error summary links them
     if len(items) < step.repeat.get("min", 0):
         errors.append(("#add", _("Add at least %(number)s.", number=step.repeat["min"])))
@@ -221,15 +232,9 @@ def item(application_id, step_id, number):
         return redirect(url_for("applications.show", application_id=application_id))
     if request.method == "GET":
         return render_step(app_row, journey, step, journey.form(step, item=number), item=number)
-    form, valid = _store_posted(application_id, journey, step, number)
-    switched = _switched(application_id, "applications.item", step_id=step.id, number=number)
-    if switched:
-        return switched
-    if request.form.get("action") == "pause":
-        flash(_("Your answers are saved. You can continue at any time."))
-        return redirect(url_for("applications.dashboard"))
-    if not valid:
-        return render_step(app_row, journey, step, form, status=422, item=number)
+    answer = _posted(app_row, journey, step, number)
+    if answer is not None:
+        return answer
     extra = {"change": "1"} if request.args.get("change") == "1" else {}
     return redirect(url_for("applications.step", application_id=application_id, step_id=step.id, **extra), code=303)
 
@@ -257,10 +262,11 @@ def check_field(application_id, step_id, question_id):
     """Live check of one field (htmx): store what was typed and answer the field's partial with its message."""
     app_row, service, journey = own_draft(application_id)
     step = _step(journey, step_id)
-    questions = {q.id: q for q in journey.questions(step)}
+    item = _item_of(step, journey, question_id)
+    questions = {q.id: q for q in journey.questions(step, item)}
     if question_id not in questions:
         abort(404)
-    form = journey.form(step, formdata=request.form, live=True)
+    form = journey.form(step, formdata=request.form, live=True, item=item)
     field = form[question_id]
     if field.data is not None:
         field.validate(form)
@@ -273,6 +279,16 @@ def check_field(application_id, step_id, question_id):
         return redirect(url_for("applications.step", application_id=application_id, step_id=step_id))
     return render_template("applications/_field_check.html", q=questions[question_id], form=form, field=field,
                            application=app_row, step=step, journey=journey)
+
+
+def _item_of(step, journey, question_id):
+    """The item a field of a repeat step belongs to (`member_birth_date__2`: 2), or None; 404 for an item that is not."""
+    if not step.repeat:
+        return None
+    number = question_id.rsplit(ITEM, 1)[-1]
+    if not number.isdigit() or int(number) not in journey.items(step):
+        abort(404)
+    return int(number)
 
 
 @bp.get("/applications/<application_id>/check")
