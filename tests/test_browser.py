@@ -76,6 +76,8 @@ def fill_step(page, service, order):
     for qid in page.eval_on_selector_all("div.field[id^=q-]", "els => els.map(e => e.id.slice(2))"):
         q = service.questions[qid]
         value = sample_answer(q, order.index(qid), service)
+        if value is None:   # no sample (the office's file numbers): left as the page shows it
+            continue
         if q.type == "address":
             page.fill(f"#f-{qid}", value["street"])
             page.fill(f"#f-{qid}-postcode", value["postcode"])
