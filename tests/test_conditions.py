@@ -123,6 +123,8 @@ def test_a_block_is_used_in_place_and_its_problems_name_the_block_file_and_line(
 
 def test_a_stop_page_names_a_service_of_the_folder_and_a_repeat_step_its_own_questions(tmp_path):
     data = service([{"id": "s", "title": "S", "questions": [q("a")]},
+                    {"id": "people", "title": "People", "repeat": {"item": "Person"}, "questions": [q("who")]},
+                    {"id": "later", "title": "Later", "questions": [q("who")]},
                     {"id": "end", "title": "End", "stop": {"text": "Go elsewhere.", "service": "elsewhere"}},
                     {"id": "many", "title": "Many", "repeat": {"item": "One", "name": ["b", "c"], "min": 3, "max": 2},
                      "questions": [q("b")]}])
@@ -130,4 +132,5 @@ def test_a_stop_page_names_a_service_of_the_folder_and_a_repeat_step_its_own_que
     with pytest.raises(ServiceError) as wrong:
         load_services(tmp_path)
     assert sorted(p.message for p in wrong.value.problems) == [
-        "'c' is not a question of this step", "'elsewhere' is not a service of this folder", "'min' is more than 'max'"]
+        "'c' is not a question of this step", "'elsewhere' is not a service of this folder", "'min' is more than 'max'",
+        "question id 'who' is used twice"]

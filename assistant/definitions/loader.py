@@ -70,7 +70,7 @@ def _check_consistency(data, services=None):
     `services` are the ids of the folder's services, which a stop page may send the applicant to."""
     found = []
     seen = {}  # question or repeat step id -> (step index, definition as in conditions.problems)
-    step_ids = set()
+    step_ids, item_ids = set(), set()  # item_ids: questions of every repeat step, unique in the service too
     tables = data.get("tables", {})
 
     def check_condition(cond, path, before_step, items=None):
@@ -93,7 +93,7 @@ def _check_consistency(data, services=None):
         for qi, q in enumerate(step.get("questions", [])):
             qpath = (*spath, "questions", qi)
             check_condition(q.get("show_if"), (*qpath, "show_if"), si)
-            if q["id"] in seen or q["id"] in item_questions or ITEM in q["id"]:
+            if q["id"] in seen or q["id"] in item_ids or q["id"] in item_questions or ITEM in q["id"]:
                 found.append(((*qpath, "id"), f"question id '{q['id']}' is used twice" if ITEM not in q["id"]
                               else f"a question id cannot hold '{ITEM}'"))
             elif step.get("repeat"):
@@ -142,6 +142,7 @@ def _check_consistency(data, services=None):
             if step["id"] in seen:
                 found.append(((*spath, "id"), f"a repeat step's id names its answers: '{step['id']}' is already a question"))
             seen[step["id"]] = (si, {"type": "repeat", "questions": item_questions})
+            item_ids |= set(item_questions)
     for di, doc in enumerate(data.get("documents", [])):
         each = seen.get(doc.get("for_each"), (None, {}))[1]
         if doc.get("for_each") and each.get("type") != "repeat":
