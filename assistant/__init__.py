@@ -17,6 +17,7 @@ from .identity import cli as users_cli, limits, login_manager, views as identity
 from .office import views as office
 from .pages import catalogue, guide, statement
 from .people import views as people
+from .representation import views as representation
 
 csrf = CSRFProtect()
 
@@ -52,7 +53,8 @@ def create_app(config=None):
     csrf.exempt(payments.views.bp)  # a platform's notification carries its own signature, never a session
     app.cli.add_command(users_cli.users_cli)
     app.cli.add_command(files.files_cli)
-    for bp in (catalogue.bp, guide.bp, identity.bp, people.bp, applications_bp, office.bp, api.bp, statement.bp):
+    for bp in (catalogue.bp, guide.bp, identity.bp, people.bp, applications_bp, representation.bp, office.bp, api.bp,
+               statement.bp):
         app.register_blueprint(bp)
     app.add_template_global(takes_messages)
     app.add_template_filter(snapshot.pick, "pick")

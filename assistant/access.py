@@ -2,16 +2,22 @@
 
 Every view, partial, download and API call that touches an application, a
 file or a message gets its application through `acting` or `handling`, so a
-stranger's id answers 404 and reveals nothing. An account acts for a person;
-today an applicant's account acts for its own person only (representatives
-acting for clients under a mandate will be one more rule in `can_act`).
+stranger's id answers 404 and reveals nothing. An account acts for a person:
+an applicant's account for its own person, and a member of an organisation for
+a client, only under /clients/<client>/ (never "the current client" of a
+session), only while assigned to that client and under a mandate whose scope
+covers the act (representation/store.py).
 """
-from flask import abort
+import json
+
+from flask import abort, g
 from flask_login import current_user
 
 from .casework.status import DRAFT
 from .db import get_db
+from .i18n import office_today
 from .identity import STAFF
+from .representation import store as representation
 
 SYSTEM = "system"  # the specialist system, through an API token
 
@@ -19,15 +25,48 @@ SYSTEM = "system"  # the specialist system, through an API token
 def load(application_id):
     """An application with the account its person belongs to, or None."""
     row = get_db().execute(
-        "SELECT a.*, p.account_id AS person_account_id FROM applications a JOIN persons p ON p.id = a.person_id "
-        "WHERE a.id = ?", [application_id]).fetchone()
+        "SELECT a.*, p.account_id AS person_account_id, p.organisation_id AS person_organisation_id "
+        "FROM applications a JOIN persons p ON p.id = a.person_id WHERE a.id = ?", [application_id]).fetchone()
     return dict(row) if row else None
 
 
-def can_act(account, application):
-    """Whether the account acts for the application's person: answer, upload, submit, write, read its pages."""
-    return bool(account and account.is_authenticated and account.role == "applicant"
-                and application["account_id"] == account.id and application["person_account_id"] == account.id)
+def can_act(account, application, scope=None):
+    """Whether the account acts for the application's person: answer, upload, submit, write, read its pages.
+
+    For a client the act needs its scope: a draft `submit`, reading a case `inspect` (or receiving its messages or
+    decisions), writing `messages`."""
+    if not (account and account.is_authenticated and account.role == "applicant"):
+        return False
+    if application["person_organisation_id"] is None:
+        return (g.get("client_id") is None and application["account_id"] == account.id
+                and application["person_account_id"] == account.id)
+    if g.get("client_id") != application["person_id"]:
+        return False
+    wanted = [scope] if scope else (["submit"] if application["status"] == DRAFT else ["inspect", "messages", "decisions"])
+    for each in wanted:
+        found = representation.may_act(account.id, application["person_id"], application["person_organisation_id"], each,
+                                       application["service_id"], office_today().isoformat())
+        if found:
+            g.acting_for = acting_for(application["person_id"])
+            return True
+    return False
+
+
+def client_to_start(service_id):
+    """The client of the URL, when the current account may start this service for it (mandate to submit), else 404."""
+    client_id = g.get("client_id")
+    row = get_db().execute("SELECT * FROM persons WHERE id = ? AND organisation_id IS NOT NULL", [client_id]).fetchone()
+    if row is None or not (current_user.is_authenticated and representation.may_act(
+            current_user.id, row["id"], row["organisation_id"], "submit", service_id, office_today().isoformat())):
+        abort(404)
+    g.acting_for = acting_for(row["id"])
+    return dict(row)
+
+
+def acting_for(person_id):
+    """The client a page is about, for the banner "You are acting for …"."""
+    row = get_db().execute("SELECT id, profile, client_number FROM persons WHERE id = ?", [person_id]).fetchone()
+    return dict(row) | {"profile": json.loads(row["profile"])}
 
 
 def can_handle(account, application):
@@ -48,9 +87,9 @@ def _require(application_id, rule, account):
     return row
 
 
-def acting(application_id):
+def acting(application_id, scope=None):
     """The application the current account acts for, or 404 for everyone else (ids reveal nothing)."""
-    return _require(application_id, can_act, current_user)
+    return _require(application_id, lambda account, row: can_act(account, row, scope), current_user)
 
 
 def handling(application_id, account=None):

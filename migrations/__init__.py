@@ -369,3 +369,61 @@ def _person_file(db):
             decided_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
             PRIMARY KEY (application_id, other_id)
         )""")
+
+
+@migrations(name="0012_representation")
+def _representation(db):
+    """Organisations that act for clients (law firms, associations, counselling services, employers), their members,
+    the clients they act for (persons of the organisation), who is assigned to whom, and the mandates they act under
+    (power of attorney or supporter, with scope, services, validity, the signed document and its revocation)."""
+    db.execute("""
+        CREATE TABLE organisations (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('law_firm', 'welfare_association', 'counselling_service', 'employer')),
+            address TEXT NOT NULL DEFAULT '',
+            review_required INTEGER NOT NULL DEFAULT 0,
+            verified_at TEXT,
+            verified_by TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")
+    db.execute("""
+        CREATE TABLE members (
+            id INTEGER PRIMARY KEY,
+            organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+            account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'counselor', 'assistant')),
+            joined_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            left_at TEXT
+        )""")
+    db.execute("CREATE UNIQUE INDEX members_active ON members(account_id) WHERE left_at IS NULL")
+    db.execute("ALTER TABLE persons ADD COLUMN organisation_id INTEGER REFERENCES organisations(id)")
+    db.execute("ALTER TABLE persons ADD COLUMN client_number TEXT")
+    db.execute("CREATE UNIQUE INDEX persons_client_number ON persons(organisation_id, client_number) WHERE organisation_id IS NOT NULL")
+    db.execute("""
+        CREATE TABLE assignments (
+            person_id INTEGER NOT NULL REFERENCES persons(id),
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            PRIMARY KEY (person_id, member_id)
+        )""")
+    db.execute("""
+        CREATE TABLE mandates (
+            id INTEGER PRIMARY KEY,
+            person_id INTEGER NOT NULL REFERENCES persons(id),
+            organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+            member_id INTEGER NOT NULL REFERENCES members(id),
+            kind TEXT NOT NULL CHECK (kind IN ('power_of_attorney', 'supporter')),
+            scope TEXT NOT NULL CHECK (json_valid(scope)),
+            services TEXT CHECK (services IS NULL OR json_valid(services)),
+            document_name TEXT,
+            document_sha256 TEXT,
+            document_storage TEXT,
+            valid_from TEXT NOT NULL,
+            valid_until TEXT,
+            filed_at TEXT,
+            revoked_at TEXT,
+            revoked_by TEXT,
+            revocation_received_at TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")
+    db.execute("CREATE INDEX mandates_person ON mandates(person_id)")

@@ -38,7 +38,8 @@ def test_every_back_office_route_refuses_applicants_and_strangers(app, applicant
     rules = office_rules(app)
     assert len(rules) >= 8
     for rule, methods in rules:
-        url = rule.build({"application_id": draft, "file_id": "x", "other_id": draft}, append_unknown=False)[1]
+        url = rule.build({"application_id": draft, "file_id": "x", "other_id": draft, "organisation_id": 1},
+                         append_unknown=False)[1]
         for method in methods:
             data = {"csrf_token": csrf_of(applicant, "/dashboard")} if method == "POST" else None
             assert applicant.open(url, method=method, data=data).status_code == 403, (method, url)

@@ -34,7 +34,8 @@ def _texts(message, languages):
     return result
 
 
-def take(*, service, journey, documents, account_email, person_id, reference, submitted_at, payment=None, charged=None):
+def take(*, service, journey, documents, account_email, person_id, reference, submitted_at, payment=None, charged=None,
+         representative=None):
     """The record of a submission, as plain JSON data; `charged` is the fee computed for it (computed here if not given)."""
     language = str(get_locale())
     both = list(dict.fromkeys([language, "de"]))
@@ -82,7 +83,7 @@ def take(*, service, journey, documents, account_email, person_id, reference, su
                     "title": _texts(service.title, available_locales())},
         "steps": steps, "answers": answers, "documents": files, "fee": fee, "payment": payment,
         "declaration": {"text": _texts(DECLARATION, both), "confirmed": True},
-        "applicant": applicant,
+        "applicant": applicant, "representative": representative,
     }
 
 

@@ -1,7 +1,7 @@
 """The applicant's steps: start a service, answer step by step, live field checks, check your answers, submit."""
 import json
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from htmx_flask import request as htmx_request
@@ -9,15 +9,14 @@ from htmx_flask import request as htmx_request
 from .. import access, files, mail, payments
 from ..casework.commands import contact
 from ..casework.status import DRAFT
-from ..definitions import get_services
-from ..i18n import available_locales, remember_alongside, remember_language
-from ..definitions import ITEM
-from ..i18n import tr
+from ..db import get_db
+from ..definitions import ITEM, get_services
+from ..i18n import available_locales, office_today, remember_alongside, remember_language, tr
 from ..journey import Answer, fingerprint
 from ..journey.flow import items_key
-from ..db import get_db
 from ..people import matching
 from ..people.persons import own_person
+from ..representation import store as representation
 from . import drafts, payment, submission
 from .snapshot import DECLARATION
 from .web import bp
@@ -57,8 +56,8 @@ def start(service_id):
     service = _service(service_id)
     if not current_user.is_authenticated:  # after logging in, come back to the service's start page
         return redirect(url_for("accounts.login", next=url_for("catalogue.service", service_id=service_id)))
-    person = own_person()
-    profile = matching.prefill(get_db(), person["id"], json.loads(person["profile"]))
+    person = access.client_to_start(service.id) if g.get("client_id") else own_person()
+    profile = matching.prefill(get_db(), person["id"], json.loads(person["profile"]))   # that person's own data only
     draft_id = drafts.create(service, current_user.id, person["id"], profile)
     return redirect(url_for("applications.step", application_id=draft_id, step_id=service.steps[0].id))
 
@@ -323,11 +322,20 @@ def submit(application_id):
     _row, service, journey = own_draft(application_id)
     if not payment.may_submit(payment.charge_of(service, journey), payment.state_of(application_id)[1]):
         return redirect(url_for("applications.pay", application_id=application_id), code=303)  # pay first, or choose how
+    representative = None
+    if app_row["person_organisation_id"]:   # a client's application: who acts, under which mandate
+        member, mandate = representation.may_act(current_user.id, app_row["person_id"], app_row["person_organisation_id"],
+                                                 "submit", app_row["service_id"], office_today().isoformat())
+        if not member["verified_at"]:
+            return render_check(app_row, service, journey, errors=[("#declaration", _(
+                "The office has not yet approved your organisation: you can prepare applications, but not send them."))],
+                status=403)
+        representative = representation.record_of(member, mandate, current_user.email)
     declared = request.form.get("declaration") == "yes"
     try:
         if not declared:  # say at once everything else that is missing, too
             raise submission.Incomplete(*submission.problems(journey, files.of_application(application_id)))
-        submission.submit(app_row, service, current_user.email)  # checks again, inside, against what it submits
+        submission.submit(app_row, service, current_user.email, representative)  # checks again, inside, against what it submits
     except submission.AlreadySubmitted:
         pass
     except submission.Incomplete as incomplete:

@@ -69,8 +69,10 @@ def state(db, application_id):
 
 
 
-def submit(application, service, account_email):
-    """Submit a complete draft; returns the reference. Raises AlreadySubmitted or Incomplete."""
+def submit(application, service, account_email, representative=None):
+    """Submit a complete draft; returns the reference. Raises AlreadySubmitted or Incomplete.
+
+    `representative` names who acted for a client and under which mandate (None: the applicant acted)."""
     db = get_db()
     for _attempt in range(ATTEMPTS):
         before = state(db, application["id"])
@@ -86,7 +88,7 @@ def submit(application, service, account_email):
             payment["bank"] = payments.bank_details()  # where to transfer, as the receipt says it
         record = snapshot.take(service=service, journey=journey, documents=documents, account_email=account_email,
                                person_id=application["person_id"], reference=reference, submitted_at=submitted_at,
-                               payment=payment, charged=charged)
+                               payment=payment, charged=charged, representative=representative)
         stored = files.write(receipt.render(record))
         receipt_row = {"content_type": "application/pdf", **stored}
         packet = packets.build(record, created_at=application["created_at"], receipt_row=receipt_row)

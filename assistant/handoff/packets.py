@@ -59,18 +59,29 @@ def build(record, *, created_at, receipt_row):
     receipt = file_entry(receipt_row, "receipt.pdf")
     identifier = f"urn:de:fim:leika:leistung:{block['leika']}" if block["leika"] else f"urn:front-desk:service:{block['id']}"
     metadata = fitconnect(data, SCHEMA_URI, [(receipt, "form", None)] + [(e, "attachment", e.get("label")) for e in entries],
-                          record["reference"], record["submitted_at"], applicant.get("email") or applicant["account_email"])
+                          record["reference"], record["submitted_at"], reply_address(record))
     metadata["publicServiceType"] = {"name": block["title"], "identifier": identifier}
     if record.get("payment"):
         metadata["paymentInformation"] = payment_information(record["payment"])
     packet = {
         "format": "front-desk-packet", "version": "1.0", "kind": "submission", "reference": record["reference"],
         "service": block, "created_at": created_at, "submitted_at": record["submitted_at"],
-        "language": record["language"], "applicant": applicant, "representative": None, "data": data,
+        "language": record["language"], "applicant": applicant, "representative": record.get("representative"), "data": data,
         "documents": entries, "receipt": receipt, "metadata": metadata,
     }
     VALIDATOR.validate(packet)
     return packet
+
+
+def reply_address(record):
+    """Where the office's answers go: the representative's address when the mandate covers receiving messages, else the
+    address the application gives, else the acting account's."""
+    representative = record.get("representative")
+    if representative and {"messages", "all"} & set(representative["mandate"]["scope"]) and \
+            representative["mandate"]["kind"] == "power_of_attorney":
+        return representative["account_email"]
+    applicant = record["applicant"]
+    return applicant.get("email") or applicant["account_email"]
 
 
 def payment_information(payment):

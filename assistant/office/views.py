@@ -19,6 +19,7 @@ from ..definitions import get_services
 from ..i18n import OFFICE_TIMEZONE
 from ..payments import store as payment_store
 from ..people import matching
+from ..representation import store as representation
 from ..text import canonical
 from ..identity import STAFF, login_manager
 
@@ -171,6 +172,22 @@ def same_person(application_id, other_id):
     matching.decide(get_db(), row, other, request.form["same"] == "yes", current_user.email, current_user.id)
     audit.record(current_user.email, f"same person {request.form['same']}", row, other["reference"], account_id=current_user.id)
     return _done(row, anchor="person-file")
+
+
+@bp.get("/organisations")
+def organisations():
+    """Organisations that act for clients; an admin approves each before it may submit."""
+    _admin_only()
+    return render_template("office/organisations.html", organisations=representation.organisations())
+
+
+@bp.post("/organisations/<int:organisation_id>/verify")
+def verify_organisation(organisation_id):
+    """Approve an organisation (after checking who it is, for example its register entry or bar admission)."""
+    _admin_only()
+    representation.verify(organisation_id, current_user.email)
+    audit.record(current_user.email, "organisation verified", None, str(organisation_id), account_id=current_user.id)
+    return redirect(url_for("office.organisations"), code=303)
 
 
 @bp.post("/cases/<application_id>/seen")

@@ -1,0 +1,174 @@
+"""Organisations, their members, their clients, who is assigned to whom, and the mandates they act under.
+
+A mandate is a power of attorney (Vollmacht, § 14 Abs. 1 VwVfG) or a supporter
+(Beistand, § 14 Abs. 4), with a scope: submit applications, receive messages
+and requests, receive decisions, inspect the file, or all acts. It covers all
+services or some, is valid from a day until a day, and ends at once when it is
+revoked (the office sees when the revocation reached it).
+"""
+import json
+import secrets
+
+from ..db import get_db
+
+NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+KINDS = ("law_firm", "welfare_association", "counselling_service", "employer")
+ROLES = ("admin", "counselor", "assistant")
+MANDATE_KINDS = ("power_of_attorney", "supporter")
+SCOPES = ("submit", "messages", "decisions", "inspect")   # and "all"
+SUPPORTER_SCOPES = {"submit", "inspect"}                   # a supporter accompanies; it receives nothing (§ 14 Abs. 4 VwVfG)
+
+
+class NotAllowed(Exception):
+    """The account may not do this for the organisation or the client."""
+
+
+def membership(account_id, db=None):
+    """The account's current membership (with its organisation), or None."""
+    row = (db or get_db()).execute(
+        "SELECT m.*, o.name AS organisation_name, o.kind AS organisation_kind, o.verified_at, o.review_required "
+        "FROM members m JOIN organisations o ON o.id = m.organisation_id WHERE m.account_id = ? AND m.left_at IS NULL",
+        [account_id]).fetchone()
+    return dict(row) if row else None
+
+
+def create_organisation(account_id, name, kind, address):
+    """A new organisation, its creator its first admin; the account gives up its own person (it never applies as
+    itself from the organisation), which it may only do while it has no application of its own."""
+    db = get_db()
+    with db.atomic():
+        organisation_id = db.execute("INSERT INTO organisations (name, kind, address) VALUES (?, ?, ?)",
+                                     [name, kind, address]).lastrowid
+        _join(db, organisation_id, account_id, "admin")
+    return organisation_id
+
+
+def _join(db, organisation_id, account_id, role):
+    """Inside a transaction: the account becomes a member and gives up its own person; refused while the account has
+    applications of its own or is a member already."""
+    own = db.execute("SELECT count(*) FROM applications a JOIN persons p ON p.id = a.person_id "
+                     "WHERE p.account_id = ? AND p.is_self", [account_id]).fetchone()[0]
+    if own or membership(account_id, db) or role not in ROLES:
+        raise NotAllowed(account_id)
+    db.execute("DELETE FROM persons WHERE account_id = ? AND is_self", [account_id])
+    return db.execute("INSERT INTO members (organisation_id, account_id, role) VALUES (?, ?, ?)",
+                      [organisation_id, account_id, role]).lastrowid
+
+
+def verify(organisation_id, actor):
+    """The office approves an organisation: from now on it may submit for its clients."""
+    get_db().execute(f"UPDATE organisations SET verified_at = {NOW}, verified_by = ? WHERE id = ? AND verified_at IS NULL",
+                     [actor, organisation_id])
+
+
+def organisations():
+    """Every organisation, unverified first, for the office."""
+    return [dict(r) for r in get_db().execute(
+        "SELECT o.*, (SELECT count(*) FROM members m WHERE m.organisation_id = o.id AND m.left_at IS NULL) AS members "
+        "FROM organisations o ORDER BY o.verified_at IS NOT NULL, o.name")]
+
+
+def create_client(member, profile, language):
+    """A client of the member's organisation (a person without an account), assigned to the member; returns its id."""
+    db = get_db()
+    with db.atomic():
+        number = f"{member['organisation_id']}-{secrets.randbelow(10**6):06d}"
+        person_id = db.execute(
+            "INSERT INTO persons (account_id, is_self, profile, organisation_id, client_number) VALUES (NULL, 0, ?, ?, ?)",
+            [json.dumps(profile | {"language": language}, ensure_ascii=False), member["organisation_id"], number]).lastrowid
+        db.execute("INSERT INTO assignments (person_id, member_id) VALUES (?, ?)", [person_id, member["id"]])
+    return person_id
+
+
+def client(person_id, member):
+    """A client of the member's organisation that the member is assigned to, or None."""
+    row = get_db().execute(
+        "SELECT p.* FROM persons p JOIN assignments s ON s.person_id = p.id AND s.member_id = ? "
+        "WHERE p.id = ? AND p.organisation_id = ?", [member["id"], person_id, member["organisation_id"]]).fetchone()
+    return dict(row) | {"profile": json.loads(row["profile"])} if row else None
+
+
+def clients(member):
+    """The clients assigned to the member, with their open drafts and cases."""
+    return [dict(r) | {"profile": json.loads(r["profile"])} for r in get_db().execute(
+        "SELECT p.*, (SELECT count(*) FROM applications a WHERE a.person_id = p.id) AS applications "
+        "FROM persons p JOIN assignments s ON s.person_id = p.id AND s.member_id = ? WHERE p.organisation_id = ? "
+        "ORDER BY json_extract(p.profile, '$.family_name')", [member["id"], member["organisation_id"]])]
+
+
+def add_mandate(member, person_id, kind, scope, services, valid_from, valid_until, document=None):
+    """Record the mandate a client gave the organisation (the signed document's name, hash and stored bytes)."""
+    document = document or {}
+    return get_db().execute(
+        "INSERT INTO mandates (person_id, organisation_id, member_id, kind, scope, services, valid_from, valid_until, "
+        "document_name, document_sha256, document_storage, filed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [person_id, member["organisation_id"], member["id"], kind, json.dumps(sorted(scope)),
+         None if services is None else json.dumps(sorted(services)), valid_from, valid_until,
+         document.get("filename"), document.get("sha256"), document.get("storage_name"),
+         valid_from if document else None]).lastrowid
+
+
+def revoke(mandate_id, person_id, actor):
+    """End a mandate at once; the office sees who revoked it and when it reached it."""
+    get_db().execute(f"UPDATE mandates SET revoked_at = {NOW}, revoked_by = ?, revocation_received_at = {NOW} "
+                     "WHERE id = ? AND person_id = ? AND revoked_at IS NULL", [actor, mandate_id, person_id])
+
+
+def mandates(person_id):
+    """Every mandate of a client, newest first, with scope and services as lists."""
+    return [_mandate(r) for r in get_db().execute("SELECT * FROM mandates WHERE person_id = ? ORDER BY id DESC", [person_id])]
+
+
+def _mandate(row):
+    return dict(row) | {"scope": json.loads(row["scope"]), "services": json.loads(row["services"]) if row["services"] else None}
+
+
+def covering(person_id, organisation_id, scope, service_id, today):
+    """The mandate that lets the organisation do `scope` for the client in this service today, or None: valid on the
+    day, not revoked, of the right scope ("all" covers every act; a supporter never receives)."""
+    for mandate in mandates(person_id):
+        scopes = set(SCOPES) if "all" in mandate["scope"] else set(mandate["scope"])
+        if mandate["kind"] == "supporter":
+            scopes &= SUPPORTER_SCOPES
+        if (mandate["organisation_id"] == organisation_id and mandate["revoked_at"] is None
+                and mandate["valid_from"] <= today and (mandate["valid_until"] is None or today <= mandate["valid_until"])
+                and scope in scopes and (mandate["services"] is None or service_id in mandate["services"])):
+            return mandate
+    return None
+
+
+def may_act(account_id, person_id, organisation_id, scope, service_id, today):
+    """Whether the account acts for this client now: a current member of the client's organisation, assigned to the
+    client, under a mandate that covers the act; returns (member, mandate) or None."""
+    member = membership(account_id)
+    if member is None or member["organisation_id"] != organisation_id or client(person_id, member) is None:
+        return None
+    mandate = covering(person_id, organisation_id, scope, service_id, today)
+    return (member, mandate) if mandate else None
+
+
+def record_of(member, mandate, account_email):
+    """Who acted and under which mandate, as the record, the receipt and the packet keep it."""
+    return {"account_email": account_email, "member": {"id": member["id"], "role": member["role"]},
+            "organisation": {"id": member["organisation_id"], "name": member["organisation_name"],
+                             "kind": member["organisation_kind"]},
+            "mandate": {k: mandate[k] for k in ("id", "kind", "scope", "services", "document_sha256", "filed_at",
+                                                "valid_from", "valid_until")}}
+
+
+def add_member(organisation_id, account_id, role):
+    """An account joins an organisation (it gives up its own person, as the founder did); returns the member id."""
+    db = get_db()
+    with db.atomic():
+        return _join(db, organisation_id, account_id, role)
+
+
+def assign(person_id, member_id):
+    """A client is given to a member of its organisation."""
+    get_db().execute("INSERT OR IGNORE INTO assignments (person_id, member_id) SELECT p.id, m.id FROM persons p "
+                     "JOIN members m ON m.organisation_id = p.organisation_id WHERE p.id = ? AND m.id = ?", [person_id, member_id])
+
+
+def leave(member_id):
+    """A member leaves: access ends at once; the organisation's mandates stay."""
+    get_db().execute(f"UPDATE members SET left_at = {NOW} WHERE id = ? AND left_at IS NULL", [member_id])

@@ -1,0 +1,139 @@
+"""An organisation's pages: create it, its clients, their mandates; acting for a client happens under /clients/<id>/."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from .. import files
+from ..applications import uploads as checks
+from ..db import get_db
+from ..definitions import Question, get_services
+from ..i18n import available_locales, office_today
+from ..journey.forms import build_form
+from ..text import canonical
+from . import store
+
+bp = Blueprint("representation", __name__)
+KIND_LABELS = {"law_firm": _l("Law firm"), "welfare_association": _l("Welfare association"),
+               "counselling_service": _l("Counselling service"), "employer": _l("Employer (human resources)")}
+SCOPE_LABELS = {"submit": _l("Submit applications"), "messages": _l("Receive messages and requests"),
+                "decisions": _l("Receive decisions"), "inspect": _l("Inspect the file"), "all": _l("All acts")}
+MANDATE_LABELS = {"power_of_attorney": _l("Power of attorney (Vollmacht)"), "supporter": _l("Supporter (Beistand)")}
+CLIENT = [Question(id="family_name", type="name", label=_l("Family name"), required=True),
+          Question(id="given_names", type="name", label=_l("Given names"), required=True),
+          Question(id="name_in_passport", type="name", latin=True, label=_l("Name in Latin letters, as in the passport")),
+          Question(id="birth_date", type="date", partial=True, required=True, label=_l("Date of birth")),
+          Question(id="email", type="email", label=_l("E-mail address of the client, if any")),
+          Question(id="phone", type="phone", label=_l("Phone number of the client, if any"))]
+
+
+def _member():
+    """The current account's membership, or 403: these pages are for members of an organisation."""
+    member = store.membership(current_user.id)
+    if member is None:
+        abort(403)
+    return member
+
+
+def _client(person_id):
+    """A client of the member's organisation assigned to the member, or 404 (whoever else asks)."""
+    member = _member()
+    return member, store.client(person_id, member) or abort(404)
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@login_required
+def new_organisation():
+    """Found an organisation; the office approves it before it can submit for clients."""
+    errors = {}
+    if request.method == "POST":
+        name, address = canonical(request.form.get("name", "")).strip(), canonical(request.form.get("address", "")).strip()
+        kind = request.form.get("kind")
+        if not name:
+            errors["name"] = _("Enter the name of the organisation.")
+        if kind not in store.KINDS:
+            errors["kind"] = _("Choose what kind of organisation it is.")
+        if not errors:
+            try:
+                store.create_organisation(current_user.id, name[:200], kind, address[:400])
+            except store.NotAllowed:
+                errors["name"] = _("This account has applications of its own or is a member already: "
+                                   "use another account for the organisation.")
+            else:
+                flash(_("Your organisation is registered. The office checks it; until then you can prepare "
+                        "applications for clients, but not send them."))
+                return redirect(url_for("representation.clients"))
+    return render_template("representation/new_organisation.html", kinds=KIND_LABELS, errors=errors,
+                           typed=request.form), 422 if errors else 200
+
+
+@bp.get("/clients")
+@login_required
+def clients():
+    """The member's clients with their applications."""
+    member = _member()
+    return render_template("representation/clients.html", member=member, clients=store.clients(member))
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@login_required
+def new_client():
+    """A client the organisation acts for; its own data only ever fills its own applications."""
+    member = _member()
+    form = build_form(CLIENT, request.form if request.method == "POST" else None, {}, {q.id: q.label for q in CLIENT})
+    language = request.form.get("language", "de")
+    if request.method == "POST" and form.validate() and language in available_locales():
+        profile = {q.id: form[q.id].canonical for q in CLIENT if form[q.id].canonical is not None}
+        person_id = store.create_client(member, profile, language)
+        return redirect(url_for("representation.client", person_id=person_id), code=303)
+    return render_template("representation/new_client.html", form=form, questions=CLIENT, language=language), \
+        422 if request.method == "POST" else 200
+
+
+@bp.get("/clients/<int:person_id>")
+@login_required
+def client(person_id):
+    """A client: mandates, applications, and the services one may start for the client."""
+    member, person = _client(person_id)
+    applications = [dict(r) for r in get_db().execute(
+        "SELECT * FROM applications WHERE person_id = ? ORDER BY updated_at DESC", [person_id])]
+    return render_template("representation/client.html", member=member, client=person, mandates=store.mandates(person_id),
+                           applications=applications, services=get_services(), scopes=SCOPE_LABELS,
+                           mandate_kinds=MANDATE_LABELS, today=office_today().isoformat())
+
+
+@bp.post("/clients/<int:person_id>/mandates")
+@login_required
+@checks.accepts_uploads(1)
+def add_mandate(person_id):
+    """Record a mandate the client signed, with the signed document."""
+    member, person = _client(person_id)
+    kind, scope = request.form.get("kind"), request.form.getlist("scope")
+    services = request.form.getlist("services") or None
+    valid_from = request.form.get("valid_from") or office_today().isoformat()
+    valid_until = request.form.get("valid_until") or None
+    document = None
+    try:
+        uploads = checks.uploaded_files()
+        if uploads:
+            content, content_type, name = checks.prepare(checks.read_upload(uploads[0]), uploads[0].filename)
+            document = files.write(content) | {"filename": name}
+    except checks.Refused as refused:
+        flash(checks.refusal_message(refused))
+        return redirect(url_for("representation.client", person_id=person_id), code=303)
+    if kind not in store.MANDATE_KINDS or not scope or not set(scope) <= set(SCOPE_LABELS) or \
+            (services and not set(services) <= set(get_services())):
+        flash(_("Choose the kind of mandate and what it covers."))
+        return redirect(url_for("representation.client", person_id=person_id), code=303)
+    store.add_mandate(member, person_id, kind, scope, services, valid_from, valid_until, document)
+    return redirect(url_for("representation.client", person_id=person_id, _anchor="mandates"), code=303)
+
+
+@bp.post("/clients/<int:person_id>/mandates/<int:mandate_id>/revoke")
+@login_required
+def revoke_mandate(person_id, mandate_id):
+    """End a mandate at once (the client withdrew it)."""
+    _member_row, _person = _client(person_id)
+    store.revoke(mandate_id, person_id, current_user.email)
+    return redirect(url_for("representation.client", person_id=person_id, _anchor="mandates"), code=303)
+

@@ -1,0 +1,214 @@
+"""Organisations act for clients under a mandate: the client is in every URL, only an assigned member under a mandate of
+the right scope gets in, the packet names who acted, and nothing of one client ever reaches another's pages."""
+import re
+from datetime import date, timedelta
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.conftest import (csrf_of, draft_id_of, english_client, fill, jpeg_bytes, packet_of, register, soup, staff,
+                            submit)
+
+SERVICE = "general-enquiry"
+ANSWERS = {"topic": "permit"}
+LINA = {"family_name": "Haddad", "given_names": "Lina", "name_in_passport": "HADDAD LINA", "birth_date": "27.03.1990",
+        "email": "lina@example.org"}
+OMAR = {"family_name": "Khalil", "given_names": "Omar", "name_in_passport": "KHALIL OMAR", "birth_date": "01.01.1980"}
+
+
+def organisation(app, email, name="Beratungsstelle Nord", verified=True):
+    """A member account that founded an organisation (approved by the office's admin when `verified`)."""
+    member = register(FlaskClient(app, use_cookies=True), email=email)
+    member.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = submit(member, "/organisations/new", {"name": name, "kind": "counselling_service", "address": "Hafen 1"},
+                      action=None)
+    assert response.status_code == 302 and response.location.endswith("/clients")
+    if verified:
+        admin = staff(app, "admin", f"admin-{email}")
+        page = soup(admin.get("/office/organisations"))
+        form = next(f for f in page.select("main form") if name in f.find_parent("tr").text)
+        assert admin.post(form["action"], data={"csrf_token": csrf_of(admin, "/office/organisations")}).status_code == 303
+    return member
+
+
+def new_client(member, profile, language="ar"):
+    """Create a client through the form; returns its id."""
+    response = submit(member, "/clients/new", profile | {"language": language}, action=None)
+    assert response.status_code == 303, soup(response).select(".error-summary li")
+    return int(response.location.rsplit("/", 1)[1])
+
+
+def mandate(member, client_id, scope=("submit", "messages"), kind="power_of_attorney", **dates):
+    token = csrf_of(member, f"/clients/{client_id}")
+    data = {"csrf_token": token, "kind": kind, "scope": list(scope), **dates}
+    response = member.post(f"/clients/{client_id}/mandates", data=data)
+    assert response.status_code == 303
+
+
+def start_for(member, client_id, service_id=SERVICE):
+    token = csrf_of(member, f"/clients/{client_id}")
+    response = member.post(f"/clients/{client_id}/services/{service_id}/start", data={"csrf_token": token})
+    assert response.status_code == 302, response.status_code
+    return response.location
+
+
+def walk_and_submit(app, member, url):
+    """Answer every step, upload every document, send; returns the application id."""
+    service = app.extensions["services"][SERVICE]
+    draft = draft_id_of(url)
+    prefix = url.split("/applications/")[0]
+    while not url.endswith(("/documents", "/check")):
+        url = fill(member, url, service, ANSWERS)
+    for section in soup(member.get(f"{prefix}/applications/{draft}/documents")).select("section.document"):
+        assert upload_for(member, prefix, draft, section["id"][2:]).status_code == 303
+    check = f"{prefix}/applications/{draft}/check"
+    response = member.post(f"{prefix}/applications/{draft}/submit",
+                           data={"csrf_token": csrf_of(member, check), "declaration": "yes"})
+    assert response.status_code == 303 and "submitted=1" in response.location, soup(response).select(".error-summary li")
+    return draft
+
+
+def upload_for(member, prefix, draft, document_id):
+    import io
+    url = f"{prefix}/applications/{draft}/documents"
+    return member.post(f"{url}/{document_id}", content_type="multipart/form-data",
+                       data={"csrf_token": csrf_of(member, url), "file": [(io.BytesIO(jpeg_bytes((300, 200))), "scan.jpg")]})
+
+
+def test_a_counselor_submits_for_a_client_and_the_packet_names_who_acted_under_which_mandate(app):
+    member = organisation(app, "counselor@example.org")
+    lina = new_client(member, LINA)
+    mandate(member, lina)
+    url = start_for(member, lina)
+    assert url.startswith(f"/clients/{lina}/applications/")
+    page = soup(member.get(url))
+    assert "You are acting for Lina Haddad" in page.select_one("main .acting").text
+    assert all(a["href"].startswith(f"/clients/{lina}/") for a in page.select("main a[href*='/applications/']"))
+    assert prefilled(app, draft_id_of(url)).items() >= {"family_name": "Haddad", "given_names": "Lina"}.items()
+    draft = walk_and_submit(app, member, url)
+    packet = packet_of(app, draft)
+    assert packet["representative"]["account_email"] == "counselor@example.org"
+    assert packet["representative"]["organisation"]["name"] == "Beratungsstelle Nord"
+    assert set(packet["representative"]["mandate"]["scope"]) == {"submit", "messages"}
+    assert packet["metadata"]["replyChannel"]["eMail"]["address"] == "counselor@example.org"   # the mandate covers it
+    # The application is not the counselor's own: without the client in the URL it does not exist.
+    assert member.get(f"/applications/{draft}").status_code == 404
+    assert member.get("/dashboard").location.endswith("/clients")
+
+
+def test_a_supporter_or_a_mandate_without_messages_leaves_the_reply_channel_with_the_client(app):
+    member = organisation(app, "support@example.org")
+    lina = new_client(member, LINA)
+    mandate(member, lina, scope=("all",), kind="supporter")
+    draft = walk_and_submit(app, member, start_for(member, lina))
+    packet = packet_of(app, draft)
+    assert packet["representative"]["mandate"]["kind"] == "supporter"
+    assert packet["metadata"]["replyChannel"]["eMail"]["address"] != "support@example.org"
+
+
+def test_an_organisation_the_office_has_not_approved_prepares_but_cannot_submit(app):
+    member = organisation(app, "new@example.org", verified=False)
+    lina = new_client(member, LINA)
+    mandate(member, lina)
+    url = start_for(member, lina)
+    with pytest.raises(AssertionError):
+        walk_and_submit(app, member, url)
+    draft = draft_id_of(url)
+    response = member.post(f"/clients/{lina}/applications/{draft}/submit",
+                           data={"csrf_token": csrf_of(member, f"/clients/{lina}"), "declaration": "yes"})
+    assert response.status_code == 403 and "not yet approved" in response.get_data(as_text=True)
+
+
+def prefilled(app, draft):
+    """The answers a draft was prefilled with when it was started."""
+    import json
+    from assistant.db import connect
+    db = connect(app.config["DATABASE"])
+    try:
+        return {r[0]: json.loads(r[1]) for r in db.execute(
+            "SELECT question_id, value FROM answers WHERE application_id = ? AND prefilled", [draft])}
+    finally:
+        db.close()
+
+
+def client_routes(app):
+    """Every route a client's work goes through: the client pages and every application route under /clients/."""
+    return sorted({(rule.rule, method) for rule in app.url_map.iter_rules() if rule.rule.startswith("/clients/<")
+                   for method in rule.methods - {"HEAD", "OPTIONS"}})
+
+
+def build(rule, values):
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: str(values[m.group(1)]), rule)
+
+
+def test_everyone_but_the_assigned_member_under_a_current_mandate_is_refused_on_every_client_route(app):
+    from assistant.db import get_db
+    from assistant.representation import store
+    member = organisation(app, "owner@example.org")
+    lina = new_client(member, LINA)
+    mandate(member, lina)
+    url = start_for(member, lina)
+    draft = draft_id_of(url)
+    service = app.extensions["services"][SERVICE]
+    values = {"person_id": lina, "client_id": lina, "application_id": draft, "service_id": SERVICE,
+              "step_id": service.steps[0].id, "question_id": service.steps[0].questions[0].id, "document_id": "attachments",
+              "file_id": "x", "message_id": 1, "key": "k", "number": 1, "mandate_id": 1}
+    colleague = register(FlaskClient(app, use_cookies=True), email="colleague@example.org")
+    other = organisation(app, "other@example.org", name="Kanzlei Süd")
+    applicant = register(FlaskClient(app, use_cookies=True), email="someone@example.org")
+    with app.app_context():
+        db = get_db()
+        account = db.execute("SELECT id FROM accounts WHERE email = 'colleague@example.org'").fetchone()[0]
+        organisation_id = db.execute("SELECT organisation_id FROM persons WHERE id = ?", [lina]).fetchone()[0]
+        store.add_member(organisation_id, account, "counselor")      # the same organisation, not assigned to Lina
+    routes = client_routes(app)
+    assert len(routes) >= 25
+    for who, client in [("colleague", colleague), ("other organisation", other), ("applicant", applicant),
+                        ("stranger", english_client(app))]:
+        token = csrf_of(client, "/accessibility")
+        for rule, method in routes:
+            response = client.open(build(rule, values), method=method, data={"csrf_token": token})
+            allowed = {404, 403} if who != "stranger" else {302, 400, 403, 404}
+            assert response.status_code in allowed, (who, method, rule, response.status_code)
+
+
+@pytest.mark.parametrize("change", ["revoked", "expired", "out of scope", "not yet valid"])
+def test_a_revoked_expired_or_out_of_scope_mandate_ends_access_at_once(app, change):
+    member = organisation(app, f"{change.replace(' ', '-')}@example.org")
+    lina = new_client(member, LINA)
+    today = date.today()
+    if change == "out of scope":
+        mandate(member, lina, scope=("inspect",))
+    elif change == "expired":
+        mandate(member, lina, valid_from=(today - timedelta(days=30)).isoformat(),
+                valid_until=(today - timedelta(days=1)).isoformat())
+    elif change == "not yet valid":
+        mandate(member, lina, valid_from=(today + timedelta(days=3)).isoformat())
+    else:
+        mandate(member, lina)
+        url = start_for(member, lina)
+        assert member.get(url).status_code == 200
+        page = soup(member.get(f"/clients/{lina}"))
+        form = page.select_one("#mandates ~ ul form, ul.items form[action*='/revoke']")
+        assert member.post(form["action"], data={"csrf_token": csrf_of(member, f"/clients/{lina}")}).status_code == 303
+        assert member.get(url).status_code == 404                           # at once, also for a draft already open
+    token = csrf_of(member, f"/clients/{lina}")
+    assert member.post(f"/clients/{lina}/services/{SERVICE}/start", data={"csrf_token": token}).status_code == 404
+
+
+def test_nothing_of_one_client_appears_in_another_clients_pages_drafts_or_packet(app):
+    """The regression CiviForm had (civiform#2636): submit for X, then start for Y."""
+    member = organisation(app, "two@example.org")
+    lina, omar = new_client(member, LINA), new_client(member, OMAR)
+    mandate(member, lina)
+    mandate(member, omar)
+    walk_and_submit(app, member, start_for(member, lina))
+    url = start_for(member, omar)
+    assert prefilled(app, draft_id_of(url)).items() >= {"family_name": "Khalil", "given_names": "Omar"}.items()
+    assert not set(prefilled(app, draft_id_of(url)).values()) & {"Haddad", "Lina", "HADDAD LINA", "lina@example.org"}
+    pages = [member.get(url).get_data(as_text=True), member.get(f"/clients/{omar}").get_data(as_text=True)]
+    second = walk_and_submit(app, member, url)
+    pages.append(str(packet_of(app, second)))
+    for text in pages:
+        for value in ("Lina", "HADDAD", "lina@example.org", "27.03.1990", "1990-03-27"):
+            assert value not in text, value
