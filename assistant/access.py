@@ -11,7 +11,9 @@ covers the act (representation/store.py).
 import json
 
 from flask import abort, g
+from flask_babel import lazy_gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden
 
 from .casework.status import DRAFT
 from .db import get_db
@@ -20,6 +22,14 @@ from .identity import STAFF
 from .representation import store as representation
 
 SYSTEM = "system"  # the specialist system, through an API token
+
+
+class NoMandate(Forbidden):
+    """A member assigned to the client, but no current mandate covers the act: 403, saying so."""
+
+    def __init__(self):
+        super().__init__(_("No current mandate of this client covers this. Record a valid mandate (or ask the client "
+                           "for one) on the client's page."))
 
 
 def load(application_id):
@@ -49,15 +59,26 @@ def can_act(account, application, scope=None):
         if found:
             g.acting_for = acting_for(application["person_id"])
             return True
+    _no_mandate_if_assigned(account.id, application["person_id"])
     return False
+
+
+def _no_mandate_if_assigned(account_id, person_id):
+    """The member of the client (assigned to it) learns that the mandate is missing; everyone else gets 404."""
+    member = representation.membership(account_id)
+    if member is not None and representation.client(person_id, member) is not None:
+        raise NoMandate()
 
 
 def client_to_start(service_id):
     """The client of the URL, when the current account may start this service for it (mandate to submit), else 404."""
     client_id = g.get("client_id")
     row = get_db().execute("SELECT * FROM persons WHERE id = ? AND organisation_id IS NOT NULL", [client_id]).fetchone()
-    if row is None or not (current_user.is_authenticated and representation.may_act(
-            current_user.id, row["id"], row["organisation_id"], "submit", service_id, office_today().isoformat())):
+    if row is None or not current_user.is_authenticated:
+        abort(404)
+    if not representation.may_act(current_user.id, row["id"], row["organisation_id"], "submit", service_id,
+                                  office_today().isoformat()):
+        _no_mandate_if_assigned(current_user.id, row["id"])
         abort(404)
     g.acting_for = acting_for(row["id"])
     return dict(row)

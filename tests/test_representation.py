@@ -191,10 +191,10 @@ def test_a_revoked_expired_or_out_of_scope_mandate_ends_access_at_once(app, chan
         page = soup(member.get(f"/clients/{lina}"))
         form = page.select_one("#mandates ~ ul form, ul.items form[action*='/revoke']")
         assert member.post(form["action"], data={"csrf_token": csrf_of(member, f"/clients/{lina}")}).status_code == 303
-        assert member.get(url).status_code == 404                           # at once, also for a draft already open
+        assert member.get(url).status_code == 403                           # at once, also for a draft already open
     token = csrf_of(member, f"/clients/{lina}")
-    assert member.post(f"/clients/{lina}/services/{SERVICE}/start", data={"csrf_token": token}).status_code == 404
-
+    refused = member.post(f"/clients/{lina}/services/{SERVICE}/start", data={"csrf_token": token})
+    assert refused.status_code == 403 and "No current mandate" in refused.get_data(as_text=True)   # said to the member
 
 def test_nothing_of_one_client_appears_in_another_clients_pages_drafts_or_packet(app):
     """The regression CiviForm had (civiform#2636): submit for X, then start for Y."""
@@ -212,3 +212,38 @@ def test_nothing_of_one_client_appears_in_another_clients_pages_drafts_or_packet
     for text in pages:
         for value in ("Lina", "HADDAD", "lina@example.org", "27.03.1990", "1990-03-27"):
             assert value not in text, value
+
+
+def test_the_offices_news_go_to_the_representative_only_while_the_mandate_covers_them(app, mailbox):
+    member = organisation(app, "news@example.org")
+    lina = new_client(member, LINA)
+    mandate(member, lina, scope=("submit", "messages"))        # messages, but no decisions
+    draft = walk_and_submit(app, member, start_for(member, lina))
+    client_email = packet_of(app, draft)["applicant"]["email"]                # as the application gives it
+    clerk = staff(app, email="clerk-news@example.org")
+    case = f"/office/cases/{draft}"
+
+    def send(kind, **more):
+        mailbox.clear()
+        data = {"csrf_token": csrf_of(clerk, case), "kind": kind, "body": "Bitte", **more}
+        assert clerk.post(f"{case}/messages", data=data, content_type="multipart/form-data").status_code == 303
+        return [m["To"] for m in mailbox]
+
+    assert send("message") == ["news@example.org"]
+    link = next(line for line in mailbox[0].get_content().splitlines() if "/applications/" in line)
+    assert f"/clients/{lina}/applications/{draft}" in link                     # the link opens the client's page
+    from tests.conftest import pdf_bytes
+    import io
+    mailbox.clear()
+    data = {"csrf_token": csrf_of(clerk, case), "kind": "decision", "body": "Bescheid",
+            "file": (io.BytesIO(pdf_bytes()), "bescheid.pdf")}
+    assert clerk.post(f"{case}/messages", data=data, content_type="multipart/form-data").status_code == 303
+    assert [m["To"] for m in mailbox] == [client_email]                       # no mandate to receive decisions
+    page = soup(clerk.get(case))
+    assert "news@example.org" in page.select_one("#representative").text
+    timeline = page.select_one("ul.timeline").text
+    assert "news@example.org" in timeline and client_email in timeline        # every delivery, with its recipient
+    # Revoked: from now on the client receives the messages.
+    form = soup(member.get(f"/clients/{lina}")).select_one("form[action*='/revoke']")
+    member.post(form["action"], data={"csrf_token": csrf_of(member, f"/clients/{lina}")})
+    assert send("message") == [client_email]

@@ -15,6 +15,7 @@ from .. import files
 from ..db import get_db, now
 from ..handoff import packets
 from ..mail import notify_applicant
+from ..representation import store as representation
 from .status import DRAFT, STATUS_AFTER, allowed, takes_messages
 
 
@@ -57,11 +58,19 @@ def contact(app_row, db=None):
     return (row["email"], row["locale"]) if row else (None, None)
 
 
-def _notify(app_row):
-    """Tell the applicant that something is waiting in their account."""
-    email, locale = contact(app_row)
+def _notify(app_row, kind="message"):
+    """Tell whom the news is for that something is waiting: the representative when the client's mandate covers it
+    (a decision only under a power of attorney on file, § 7 Abs. 1 VwZG), else the applicant. Logged for the office."""
+    representative = representation.receiving(app_row, "decisions" if kind == "decision" else "messages")
+    if representative:
+        email, locale = representative["email"], representative["locale"]
+        path = url_for("applications.show", application_id=app_row["id"], client_id=app_row["person_id"])
+    else:
+        (email, locale), path = contact(app_row), url_for("applications.show", application_id=app_row["id"])
     if email:
-        notify_applicant(email, locale, url_for("applications.show", application_id=app_row["id"]))
+        notify_applicant(email, locale, path)
+        _event(get_db(), app_row["id"], None, "notified", {"to": email, "representative": bool(representative),
+                                                            "kind": kind})
 
 
 def change_status(app_row, new, actor_id):
@@ -115,7 +124,7 @@ def post(app_row, *, sender, kind, body, actor_id, data=None, uploads=(), reply_
             files.remove(written["storage_name"])
         raise
     if sender == "office":
-        _notify(app_row)
+        _notify(app_row, kind)
     return message_id
 
 

@@ -41,6 +41,7 @@ EVENTS = {
     "applicant_message": (_l("You sent a message to the office."), _l("The applicant sent a message.")),
     "paid": (_l("Your payment has arrived."), _l("The fee was marked as paid.")),
     "payment_note": (None, _l("A note on the payment was written.")),  # for staff only
+    "notified": (None, _l("The news was sent by e-mail.")),  # for staff only, with the address it went to
     "file_confirmed": (None, _l("The file number and AZR number of the person were confirmed.")),  # for staff only
 }
 

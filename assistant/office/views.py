@@ -110,7 +110,9 @@ def render_case(row, errors=None, status=200, typed=None):
     return render_template(
         "office/case.html", case=row, record=record, person_file=matching.of_person(get_db(), row["person_id"]),
         suggestions=matching.suggestions(get_db(), row, record), typed=typed or {},
-        receipt=next(iter(files.of_application(row["id"], "form")), None), events=drafts.events(row["id"]),
+        receipt=next(iter(files.of_application(row["id"], "form")), None),
+        events=[dict(e) | {"data": json.loads(e["data"])} for e in drafts.events(row["id"])],
+        representative=representation.receiving(row, "messages"),
         messages=casework.messages(row["id"]), transitions=next_states(row["status"]),
         payments=payment_store.of_application(get_db(), row["id"]), payment_names=payment_labels(),
         payment_notes=[dict(e) | json.loads(e["data"]) for e in drafts.events(row["id"]) if e["kind"] == "payment_note"],

@@ -172,3 +172,21 @@ def assign(person_id, member_id):
 def leave(member_id):
     """A member leaves: access ends at once; the organisation's mandates stay."""
     get_db().execute(f"UPDATE members SET left_at = {NOW} WHERE id = ? AND left_at IS NULL", [member_id])
+
+
+def receiving(application, scope):
+    """The representative who receives the office's news of this kind for a client's application, or None (then the
+    client does): a power of attorney that covers it today, for a decision also on file (§ 7 Abs. 1 VwZG); a supporter
+    never receives. Returns the e-mail address and language of the member who acts under the mandate."""
+    from ..i18n import office_today
+    db = get_db()
+    person = db.execute("SELECT organisation_id FROM persons WHERE id = ?", [application["person_id"]]).fetchone()
+    if person is None or person["organisation_id"] is None:
+        return None
+    mandate = covering(application["person_id"], person["organisation_id"], scope, application["service_id"],
+                       office_today().isoformat())
+    if mandate is None or mandate["kind"] != "power_of_attorney" or (scope == "decisions" and not mandate["filed_at"]):
+        return None
+    row = db.execute("SELECT a.email, a.locale FROM members m JOIN accounts a ON a.id = m.account_id "
+                     "WHERE m.id = ? AND m.left_at IS NULL", [mandate["member_id"]]).fetchone()
+    return {"email": row["email"], "locale": row["locale"], "mandate": mandate} if row else None

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ..access import NoMandate
 from ..applications.drafts import NotADraft
 from ..applications.steps import replay_step
 
@@ -14,6 +15,11 @@ def init_app(app):
     @app.errorhandler(404)
     def not_found(error):
         return render_template("errors/404.html"), 404
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        message = str(error.description) if isinstance(error, NoMandate) else _("Your account may not open this page.")
+        return render_template("errors/error.html", title=_("Not allowed"), message=message), 403
 
     @app.errorhandler(413)
     def too_large(error):
