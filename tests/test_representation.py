@@ -247,3 +247,24 @@ def test_the_offices_news_go_to_the_representative_only_while_the_mandate_covers
     form = soup(member.get(f"/clients/{lina}")).select_one("form[action*='/revoke']")
     member.post(form["action"], data={"csrf_token": csrf_of(member, f"/clients/{lina}")})
     assert send("message") == [client_email]
+
+
+def test_the_admin_adds_a_colleague_assigns_a_client_and_access_ends_when_the_colleague_leaves(app):
+    admin = organisation(app, "lead@example.org")
+    lina = new_client(admin, LINA)
+    mandate(admin, lina)
+    colleague = register(FlaskClient(app, use_cookies=True), email="mate@example.org")
+    token = csrf_of(admin, "/organisation")
+    assert admin.post("/organisation/members", data={"csrf_token": token, "email": "mate@example.org",
+                                                     "role": "counselor"}).status_code == 303
+    page = soup(admin.get("/organisation"))
+    assert "mate@example.org" in page.text
+    mate = next(o["value"] for o in page.select(f"#a-{lina} option") if o.text == "mate@example.org")
+    assert colleague.get(f"/clients/{lina}").status_code == 404                 # not assigned yet
+    assert admin.post(f"/organisation/clients/{lina}/assign", data={"csrf_token": token, "member_id": mate}).status_code == 303
+    url = start_for(colleague, lina)
+    assert colleague.get(url).status_code == 200
+    leave = next(f["action"] for f in soup(admin.get("/organisation")).select("form[action*='/leave']"))
+    assert admin.post(leave, data={"csrf_token": token}).status_code == 303
+    assert colleague.get(url).status_code == 404 and colleague.get(f"/clients/{lina}").status_code == 403
+    assert admin.get(url).status_code == 200                                  # the organisation's mandate stays

@@ -190,3 +190,17 @@ def receiving(application, scope):
     row = db.execute("SELECT a.email, a.locale FROM members m JOIN accounts a ON a.id = m.account_id "
                      "WHERE m.id = ? AND m.left_at IS NULL", [mandate["member_id"]]).fetchone()
     return {"email": row["email"], "locale": row["locale"], "mandate": mandate} if row else None
+
+
+def members(organisation_id):
+    """The current members of an organisation with their e-mail addresses and the clients assigned to each."""
+    return [dict(r) for r in get_db().execute(
+        "SELECT m.*, a.email, (SELECT group_concat(s.person_id) FROM assignments s WHERE s.member_id = m.id) AS clients "
+        "FROM members m JOIN accounts a ON a.id = m.account_id WHERE m.organisation_id = ? AND m.left_at IS NULL "
+        "ORDER BY a.email", [organisation_id])]
+
+
+def all_clients(organisation_id):
+    """Every client of an organisation (for its admin's assignments)."""
+    return [dict(r) | {"profile": json.loads(r["profile"])} for r in get_db().execute(
+        "SELECT * FROM persons WHERE organisation_id = ? ORDER BY client_number", [organisation_id])]

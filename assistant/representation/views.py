@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import files
+from .. import audit, files
 from ..applications import uploads as checks
 from ..db import get_db
 from ..definitions import Question, get_services
@@ -18,6 +18,7 @@ KIND_LABELS = {"law_firm": _l("Law firm"), "welfare_association": _l("Welfare as
                "counselling_service": _l("Counselling service"), "employer": _l("Employer (human resources)")}
 SCOPE_LABELS = {"submit": _l("Submit applications"), "messages": _l("Receive messages and requests"),
                 "decisions": _l("Receive decisions"), "inspect": _l("Inspect the file"), "all": _l("All acts")}
+ROLE_LABELS = {"admin": _l("Organisation admin"), "counselor": _l("Counselor or lawyer"), "assistant": _l("Assistant")}
 MANDATE_LABELS = {"power_of_attorney": _l("Power of attorney (Vollmacht)"), "supporter": _l("Supporter (Beistand)")}
 CLIENT = [Question(id="family_name", type="name", label=_l("Family name"), required=True),
           Question(id="given_names", type="name", label=_l("Given names"), required=True),
@@ -137,3 +138,67 @@ def revoke_mandate(person_id, mandate_id):
     store.revoke(mandate_id, person_id, current_user.email)
     return redirect(url_for("representation.client", person_id=person_id, _anchor="mandates"), code=303)
 
+
+
+def _admin():
+    """The current account's membership as an organisation admin, or 403."""
+    member = _member()
+    if member["role"] != "admin":
+        abort(403)
+    return member
+
+
+@bp.get("/organisation")
+@login_required
+def organisation():
+    """For the organisation's admin: its members, and which clients each one is assigned."""
+    member = _admin()
+    return render_template("representation/organisation.html", member=member, roles=ROLE_LABELS,
+                           members=store.members(member["organisation_id"]),
+                           clients=store.all_clients(member["organisation_id"]))
+
+
+@bp.post("/organisation/members")
+@login_required
+def add_member():
+    """An existing account joins the organisation (it must have no applications of its own)."""
+    member = _admin()
+    row = get_db().execute("SELECT id FROM accounts WHERE email = ? AND role = 'applicant' AND disabled_at IS NULL",
+                           [request.form.get("email", "").strip()]).fetchone()
+    try:
+        if row is None:
+            raise store.NotAllowed(None)
+        store.add_member(member["organisation_id"], row["id"], request.form.get("role"))
+    except store.NotAllowed:
+        flash(_("This account cannot join: it does not exist, has applications of its own, or is a member already."))
+    return redirect(url_for("representation.organisation"), code=303)
+
+
+@bp.post("/organisation/members/<int:member_id>/leave")
+@login_required
+def member_leaves(member_id):
+    """A member leaves: their access ends at once; the organisation's mandates stay."""
+    member = _admin()
+    if member_id != member["id"] and any(m["id"] == member_id for m in store.members(member["organisation_id"])):
+        store.leave(member_id)
+        audit.record(current_user.email, "member left", None, str(member_id), account_id=current_user.id)
+    return redirect(url_for("representation.organisation"), code=303)
+
+
+@bp.post("/organisation/clients/<int:person_id>/assign")
+@login_required
+def assign(person_id):
+    """Give a client to a member; an admin who assigns themselves writes why (it is logged: "break glass")."""
+    member = _admin()
+    target = request.form.get("member_id", type=int)
+    reason = canonical(request.form.get("reason", "")).strip()
+    if target == member["id"] and not reason:
+        flash(_("Write why you open this client yourself."))
+        return redirect(url_for("representation.organisation"), code=303)
+    if not any(c["id"] == person_id for c in store.all_clients(member["organisation_id"])) or \
+            not any(m["id"] == target for m in store.members(member["organisation_id"])):
+        abort(404)
+    store.assign(person_id, target)
+    audit.record(current_user.email, "client assigned", None, f"client {person_id} to member {target}: {reason}"[:500],
+                 account_id=current_user.id)
+    return redirect(url_for("representation.organisation"), code=303)
