@@ -85,6 +85,7 @@ def from_environment(instance_path):
         "MAX_FILE_BYTES": int(os.environ.get("ASSISTANT_MAX_FILE_BYTES", 10 * 1024 * 1024)),
         "RATELIMIT_STORAGE": os.environ.get("ASSISTANT_RATELIMIT_STORAGE", "memory://"),
         "PROXY_HOPS": int(os.environ.get("ASSISTANT_PROXY_HOPS", 0)),
+        "MEMBER_IDLE_MINUTES": int(os.environ.get("ASSISTANT_MEMBER_IDLE_MINUTES", 15)),
         "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("ASSISTANT_OUTBOX_MAX_ATTEMPTS", 8)),
         "ACCESSIBILITY_STATEMENT": os.environ.get("ASSISTANT_ACCESSIBILITY_STATEMENT", ""),
         "BASE_URL": os.environ.get("ASSISTANT_BASE_URL", "http://127.0.0.1:5000"),

@@ -268,3 +268,30 @@ def test_the_admin_adds_a_colleague_assigns_a_client_and_access_ends_when_the_co
     assert admin.post(leave, data={"csrf_token": token}).status_code == 303
     assert colleague.get(url).status_code == 404 and colleague.get(f"/clients/{lina}").status_code == 403
     assert admin.get(url).status_code == 200                                  # the organisation's mandate stays
+
+
+def test_the_counselors_list_puts_the_most_urgent_client_first_and_finds_names_in_both_spellings(app):
+    member = organisation(app, "day@example.org")
+    lina, omar = new_client(member, LINA), new_client(member, OMAR | {"given_names": "عمر"})
+    mandate(member, lina)
+    mandate(member, omar)
+    draft = walk_and_submit(app, member, start_for(member, omar))
+    clerk = staff(app, email="clerk-day@example.org")
+    due = (date.today() + timedelta(days=5)).isoformat()
+    clerk.post(f"/office/cases/{draft}/messages", data={"csrf_token": csrf_of(clerk, f"/office/cases/{draft}"),
+                                                        "kind": "request", "body": "Mietvertrag", "due_date": due})
+    names = [a.text for a in soup(member.get("/clients")).select("ul.items li > span > a:first-child")]
+    assert names == ["عمر Khalil", "Lina Haddad"]                      # the open request first, although K > H
+    for query, expected in (("khalil omar", ["عمر Khalil"]), ("عمر", ["عمر Khalil"]), ("HADDAD", ["Lina Haddad"])):
+        found = [a.text for a in soup(member.get("/clients", query_string={"q": query})).select("ul.items li > span > a:first-child")]
+        assert found == expected, query
+
+
+def test_a_member_idle_too_long_on_a_shared_device_is_logged_out(app):
+    member = organisation(app, "idle@example.org")
+    assert member.get("/clients").status_code == 200
+    with member.session_transaction() as session:
+        session["seen_at"] -= app.config["MEMBER_IDLE_MINUTES"] * 60 + 1
+    response = member.get("/clients")
+    assert response.status_code == 302 and "/login" in response.location
+    assert member.get("/clients").status_code == 302                        # the session is over, not just this page

@@ -88,12 +88,26 @@ def client(person_id, member):
     return dict(row) | {"profile": json.loads(row["profile"])} if row else None
 
 
-def clients(member):
-    """The clients assigned to the member, with their open drafts and cases."""
-    return [dict(r) | {"profile": json.loads(r["profile"])} for r in get_db().execute(
-        "SELECT p.*, (SELECT count(*) FROM applications a WHERE a.person_id = p.id) AS applications "
-        "FROM persons p JOIN assignments s ON s.person_id = p.id AND s.member_id = ? WHERE p.organisation_id = ? "
-        "ORDER BY json_extract(p.profile, '$.family_name')", [member["id"], member["organisation_id"]])]
+def clients(member, query=""):
+    """The clients assigned to the member, the most urgent first (an open request of the office, earliest due date),
+    each with its applications and open requests; `query` finds a name in its own script or the passport's letters."""
+    db = get_db()
+    found = []
+    for row in db.execute(
+            "SELECT p.* FROM persons p JOIN assignments s ON s.person_id = p.id AND s.member_id = ? "
+            "WHERE p.organisation_id = ? AND (? = '' OR lower(json_extract(p.profile, '$.family_name') || ' ' || "
+            "json_extract(p.profile, '$.given_names') || ' ' || coalesce(json_extract(p.profile, '$.name_in_passport'), '')) "
+            "LIKE '%' || lower(?) || '%') ORDER BY json_extract(p.profile, '$.family_name')",
+            [member["id"], member["organisation_id"], query, query]):
+        applications = [dict(a) for a in db.execute(
+            "SELECT a.*, (SELECT min(json_extract(m.data, '$.due_date')) FROM messages m WHERE m.application_id = a.id "
+            "AND m.sender = 'office' AND m.kind = 'request' AND m.answered_at IS NULL) AS due FROM applications a "
+            "WHERE a.person_id = ? ORDER BY a.updated_at DESC", [row["id"]])]
+        dues = [a["due"] for a in applications if a["due"]]
+        found.append(dict(row) | {"profile": json.loads(row["profile"]), "applications": applications,
+                                  "due": min(dues) if dues else None})
+    found.sort(key=lambda c: (c["due"] is None, c["due"] or ""))
+    return found
 
 
 def add_mandate(member, person_id, kind, scope, services, valid_from, valid_until, document=None):

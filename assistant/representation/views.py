@@ -1,8 +1,10 @@
 """An organisation's pages: create it, its clients, their mandates; acting for a client happens under /clients/<id>/."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import time
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 
 from .. import audit, files
 from ..applications import uploads as checks
@@ -26,6 +28,22 @@ CLIENT = [Question(id="family_name", type="name", label=_l("Family name"), requi
           Question(id="birth_date", type="date", partial=True, required=True, label=_l("Date of birth")),
           Question(id="email", type="email", label=_l("E-mail address of the client, if any")),
           Question(id="phone", type="phone", label=_l("Phone number of the client, if any"))]
+
+
+@bp.before_app_request
+def idle_members_log_out():
+    """Members work on shared devices: after ASSISTANT_MEMBER_IDLE_MINUTES without a request they are logged out."""
+    if not current_user.is_authenticated or store.membership(current_user.id) is None:
+        return None
+    now = time.time()
+    last = session.get("seen_at", now)
+    session["seen_at"] = now
+    if now - last > current_app.config["MEMBER_IDLE_MINUTES"] * 60:
+        session.pop("seen_at")
+        logout_user()
+        flash(_("You were logged out because the page was not used for a while. Please log in again."))
+        return redirect(url_for("accounts.login", next=request.full_path if request.method == "GET" else None))
+    return None
 
 
 def _member():
@@ -73,7 +91,9 @@ def new_organisation():
 def clients():
     """The member's clients with their applications."""
     member = _member()
-    return render_template("representation/clients.html", member=member, clients=store.clients(member))
+    query = canonical(request.args.get("q", "")).strip()[:100]
+    return render_template("representation/clients.html", member=member, clients=store.clients(member, query),
+                           query=query, services=get_services())
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])
