@@ -427,3 +427,11 @@ def _representation(db):
             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
         )""")
     db.execute("CREATE INDEX mandates_person ON mandates(person_id)")
+    db.execute("ALTER TABLE persons ADD COLUMN linked_account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL")
+    db.execute("""
+        CREATE TABLE link_codes (
+            code_hash TEXT PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        )""")

@@ -295,3 +295,27 @@ def test_a_member_idle_too_long_on_a_shared_device_is_logged_out(app):
     response = member.get("/clients")
     assert response.status_code == 302 and "/login" in response.location
     assert member.get("/clients").status_code == 302                        # the session is over, not just this page
+
+
+def test_an_applicant_links_their_account_by_a_code_sees_the_mandate_and_revokes_it(app, mailbox):
+    own = register(english_client(app), email="lina-self@example.org")
+    token = csrf_of(own, "/representatives")
+    assert own.post("/representatives", data={"csrf_token": token, "action": "code"}).status_code == 303
+    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", soup(own.get("/representatives")).text).group()
+    member = organisation(app, "linker@example.org")
+    lina = new_client(member, LINA)
+    mandate(member, lina)
+    url = start_for(member, lina)
+    link = {"csrf_token": csrf_of(member, f"/clients/{lina}"), "code": code.lower()}
+    assert member.post(f"/clients/{lina}/link", data=link).status_code == 303
+    assert "Connected with the client's own account" in soup(member.get(f"/clients/{lina}")).text
+    assert member.post(f"/clients/{lina}/link", data=link).status_code == 303          # a code works once
+    page = soup(own.get("/representatives"))
+    assert "Beratungsstelle Nord" in page.text
+    revoke = {"csrf_token": csrf_of(own, "/representatives"), "mandate_id": page.select_one("input[name=mandate_id]")["value"]}
+    assert own.post("/representatives", data=revoke).status_code == 303
+    assert "Revoked" in soup(own.get("/representatives")).text
+    assert member.get(url).status_code == 403                                  # the client's revocation ends it at once
+    stranger = register(FlaskClient(app, use_cookies=True), email="eve2@example.org")
+    assert stranger.post("/representatives", data=revoke | {"csrf_token": csrf_of(stranger, "/representatives")}
+                         ).status_code == 404

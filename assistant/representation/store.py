@@ -218,3 +218,39 @@ def all_clients(organisation_id):
     """Every client of an organisation (for its admin's assignments)."""
     return [dict(r) | {"profile": json.loads(r["profile"])} for r in get_db().execute(
         "SELECT * FROM persons WHERE organisation_id = ? ORDER BY client_number", [organisation_id])]
+
+
+CODE_HOURS = 24
+
+
+def _digest(code):
+    import hashlib
+    return hashlib.sha256("".join(code.upper().split()).encode()).hexdigest()
+
+
+def new_link_code(account_id):
+    """A one-time code an applicant gives a representative, so that it links its client to the applicant's account
+    (valid for a day; only its hash is kept)."""
+    code = "-".join(secrets.token_hex(2).upper() for _ in range(3))
+    get_db().execute(f"INSERT INTO link_codes (code_hash, account_id, expires_at) VALUES (?, ?, "
+                     f"strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{CODE_HOURS} hours'))", [_digest(code), account_id])
+    return code
+
+
+def link(person_id, member, code):
+    """Link a client to the account whose code this is (used once, before it expires); False for a wrong code."""
+    db = get_db()
+    with db.atomic():
+        row = db.execute(f"UPDATE link_codes SET used_at = {NOW} WHERE code_hash = ? AND used_at IS NULL "
+                         f"AND expires_at > {NOW} RETURNING account_id", [_digest(code)]).fetchone()
+        if row is None or client(person_id, member) is None:
+            return False
+        db.execute("UPDATE persons SET linked_account_id = ? WHERE id = ?", [row["account_id"], person_id])
+    return True
+
+
+def representatives_of(account_id):
+    """The mandates given for clients linked to an applicant's account, with the organisations, for the applicant."""
+    return [_mandate(r) | {"organisation_name": r["organisation_name"]} for r in get_db().execute(
+        "SELECT m.*, o.name AS organisation_name FROM mandates m JOIN persons p ON p.id = m.person_id "
+        "JOIN organisations o ON o.id = m.organisation_id WHERE p.linked_account_id = ? ORDER BY m.id DESC", [account_id])]

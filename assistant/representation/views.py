@@ -160,6 +160,33 @@ def revoke_mandate(person_id, mandate_id):
 
 
 
+@bp.post("/clients/<int:person_id>/link")
+@login_required
+def link_account(person_id):
+    """Link the client to the applicant account that gave this one-time code."""
+    member, _person = _client(person_id)
+    if not store.link(person_id, member, request.form.get("code", "")):
+        flash(_("This code is not valid. Ask the client for a new one."))
+    return redirect(url_for("representation.client", person_id=person_id), code=303)
+
+
+@bp.route("/representatives", methods=["GET", "POST"])
+@login_required
+def representatives():
+    """For an applicant: who acts for them under which mandate; a code to give a representative; revoking."""
+    if request.method == "POST" and request.form.get("action") == "code":
+        flash(_("Your code: %(code)s. Give it to your representative. It works once, for 24 hours.",
+                code=store.new_link_code(current_user.id)))
+        return redirect(url_for("representation.representatives"), code=303)
+    if request.method == "POST":
+        mandate = next((m for m in store.representatives_of(current_user.id)
+                        if m["id"] == request.form.get("mandate_id", type=int)), None) or abort(404)
+        store.revoke(mandate["id"], mandate["person_id"], current_user.email)
+        return redirect(url_for("representation.representatives"), code=303)
+    return render_template("representation/representatives.html", mandates=store.representatives_of(current_user.id),
+                           scopes=SCOPE_LABELS, mandate_kinds=MANDATE_LABELS)
+
+
 def _admin():
     """The current account's membership as an organisation admin, or 403."""
     member = _member()
