@@ -74,8 +74,9 @@ def learn(application_id):
 @login_required
 @checks.accepts_uploads(20)
 def write(application_id):
-    """The applicant answers a request or writes on their own initiative, with text and documents."""
-    row = access.acting(application_id)
+    """The applicant answers a request or writes on their own initiative, with text and documents (for a client: under
+    a mandate that covers messages)."""
+    row = access.acting(application_id, scope="messages")
     if row["status"] == DRAFT:
         abort(404)
     body = canonical(request.form.get("body", ""), lines=True).strip()[:20000]
