@@ -46,6 +46,8 @@ def select_locale():
     """The user's explicit choice (cookie, then the account's), else the browser's preference, else German."""
     from flask_login import current_user
     locales = available_locales()
+    if g.get("page_locale") in locales:  # a page for a person other than the one at the keyboard (a client's review)
+        return g.page_locale
     chosen = request.cookies.get(COOKIE)
     if chosen in locales:
         return chosen

@@ -429,6 +429,20 @@ def _representation(db):
     db.execute("CREATE INDEX mandates_person ON mandates(person_id)")
     db.execute("ALTER TABLE persons ADD COLUMN linked_account_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL")
     db.execute("""
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+            state TEXT NOT NULL,
+            language TEXT NOT NULL,
+            created_by INTEGER REFERENCES members(id),
+            expires_at TEXT NOT NULL,
+            answered_at TEXT,
+            decision TEXT CHECK (decision IN ('confirmed', 'changes')),
+            comment TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")
+    db.execute("""
         CREATE TABLE link_codes (
             code_hash TEXT PRIMARY KEY,
             account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,

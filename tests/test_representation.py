@@ -52,8 +52,8 @@ def start_for(member, client_id, service_id=SERVICE):
     return response.location
 
 
-def walk_and_submit(app, member, url):
-    """Answer every step, upload every document, send; returns the application id."""
+def prepare_for(app, member, url):
+    """Answer every step and upload every document of a client's draft; returns the check page's path."""
     service = app.extensions["services"][SERVICE]
     draft = draft_id_of(url)
     prefix = url.split("/applications/")[0]
@@ -61,7 +61,14 @@ def walk_and_submit(app, member, url):
         url = fill(member, url, service, ANSWERS)
     for section in soup(member.get(f"{prefix}/applications/{draft}/documents")).select("section.document"):
         assert upload_for(member, prefix, draft, section["id"][2:]).status_code == 303
-    check = f"{prefix}/applications/{draft}/check"
+    return f"{prefix}/applications/{draft}/check"
+
+
+def walk_and_submit(app, member, url):
+    """Answer every step, upload every document, send; returns the application id."""
+    draft = draft_id_of(url)
+    prefix = url.split("/applications/")[0]
+    check = prepare_for(app, member, url)
     response = member.post(f"{prefix}/applications/{draft}/submit",
                            data={"csrf_token": csrf_of(member, check), "declaration": "yes"})
     assert response.status_code == 303 and "submitted=1" in response.location, soup(response).select(".error-summary li")
@@ -319,3 +326,43 @@ def test_an_applicant_links_their_account_by_a_code_sees_the_mandate_and_revokes
     stranger = register(FlaskClient(app, use_cookies=True), email="eve2@example.org")
     assert stranger.post("/representatives", data=revoke | {"csrf_token": csrf_of(stranger, "/representatives")}
                          ).status_code == 404
+
+
+def test_the_client_reviews_in_their_language_with_german_beside_and_the_confirmation_is_recorded(app):
+    member = organisation(app, "review@example.org")
+    token = csrf_of(member, "/organisation")
+    member.post("/organisation/review", data={"csrf_token": token, "required": "yes"})
+    lina = new_client(member, LINA, language="ar")
+    mandate(member, lina)
+    url = start_for(member, lina)
+    draft = draft_id_of(url)
+    with pytest.raises(AssertionError):                                      # not without the client's confirmation
+        walk_and_submit(app, member, url)
+    check = f"/clients/{lina}/applications/{draft}/check"
+    asked = member.post(f"/clients/{lina}/applications/{draft}/review", data={"csrf_token": csrf_of(member, check)})
+    assert asked.status_code == 303
+    link = re.search(r"https?://[^\s<]+/review/([\w-]+)", member.get(check).get_data(as_text=True)).group(1)
+    client = FlaskClient(app, use_cookies=True)                               # the client's own phone, no account
+    page = soup(client.get(f"/review/{link}"))
+    assert page.html["lang"] == "ar" and page.select_one("dl.summary span[lang=de]")   # Arabic, German beside it
+    assert client.post(f"/review/{link}", data={"csrf_token": page.select_one("input[name=csrf_token]")["value"],
+                                                "decision": "confirmed"}).status_code == 200
+    assert client.get(f"/review/{link}").status_code == 404                   # single use
+    response = member.post(f"/clients/{lina}/applications/{draft}/submit",
+                           data={"csrf_token": csrf_of(member, check), "declaration": "yes"})
+    assert response.status_code == 303
+    assert packet_of(app, draft)["representative"]["review"]["language"] == "ar"
+
+
+def test_a_review_link_is_void_once_the_answers_change(app):
+    member = organisation(app, "void@example.org")
+    lina = new_client(member, LINA)
+    mandate(member, lina)
+    url = start_for(member, lina)
+    draft = draft_id_of(url)
+    check = prepare_for(app, member, url)
+    member.post(f"/clients/{lina}/applications/{draft}/review", data={"csrf_token": csrf_of(member, check)})
+    link = re.search(r"/review/([\w-]+)", member.get(check).get_data(as_text=True)).group(1)
+    assert FlaskClient(app, use_cookies=True).get(f"/review/{link}").status_code == 200
+    assert upload_for(member, f"/clients/{lina}", draft, "attachments").status_code == 303   # one more document
+    assert FlaskClient(app, use_cookies=True).get(f"/review/{link}").status_code == 404

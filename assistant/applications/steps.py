@@ -16,7 +16,7 @@ from ..journey import Answer, fingerprint
 from ..journey.flow import items_key
 from ..people import matching
 from ..people.persons import own_person
-from ..representation import store as representation
+from ..representation import reviews, store as representation
 from . import drafts, payment, submission
 from .snapshot import DECLARATION
 from .web import bp
@@ -306,7 +306,8 @@ def render_check(app_row, service, journey, errors=None, status=200):
     documents = files.of_application(app_row["id"])
     charge = payment.charge_of(service, journey)
     _row, summary = payment.state_of(app_row["id"])
-    return render_template("applications/check.html", application=app_row, service=service, journey=journey,
+    review = reviews.latest(app_row["id"]) if app_row.get("person_organisation_id") else None
+    return render_template("applications/check.html", application=app_row, service=service, journey=journey, review=review,
                            charge=charge, pay_first=not payment.may_submit(charge, summary), pay_online=payments.online() is not None,
                            rows=submission.rows_by_step(journey), documents=documents, declaration=DECLARATION,
                            missing=journey.missing_documents(documents), errors=errors or []), status
@@ -331,6 +332,12 @@ def submit(application_id):
                 "The office has not yet approved your organisation: you can prepare applications, but not send them."))],
                 status=403)
         representative = representation.record_of(member, mandate, current_user.email)
+        review = reviews.confirmed(application_id, submission.state(get_db(), application_id))
+        if (member["review_required"] or reviews.latest(application_id)) and review is None:
+            return render_check(app_row, service, journey, errors=[("#review", _(
+                "The client has not yet confirmed these answers. Ask the client to review them."))], status=409)
+        if review:
+            representative["review"] = {"confirmed_at": review["answered_at"], "language": review["language"]}
     declared = request.form.get("declaration") == "yes"
     try:
         if not declared:  # say at once everything else that is missing, too

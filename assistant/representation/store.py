@@ -254,3 +254,8 @@ def representatives_of(account_id):
     return [_mandate(r) | {"organisation_name": r["organisation_name"]} for r in get_db().execute(
         "SELECT m.*, o.name AS organisation_name FROM mandates m JOIN persons p ON p.id = m.person_id "
         "JOIN organisations o ON o.id = m.organisation_id WHERE p.linked_account_id = ? ORDER BY m.id DESC", [account_id])]
+
+
+def require_review(organisation_id, required):
+    """Set whether the organisation's applications need the client's review before submit."""
+    get_db().execute("UPDATE organisations SET review_required = ? WHERE id = ?", [int(required), organisation_id])

@@ -1,19 +1,21 @@
 """An organisation's pages: create it, its clients, their mandates; acting for a client happens under /clients/<id>/."""
 import time
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
-from .. import audit, files
-from ..applications import uploads as checks
+from .. import access, audit, files
+from ..applications import drafts, submission, uploads as checks
+from ..casework.status import DRAFT
 from ..db import get_db
 from ..definitions import Question, get_services
 from ..i18n import available_locales, office_today
 from ..journey.forms import build_form
 from ..text import canonical
-from . import store
+from . import reviews, store
 
 bp = Blueprint("representation", __name__)
 KIND_LABELS = {"law_firm": _l("Law firm"), "welfare_association": _l("Welfare association"),
@@ -187,6 +189,45 @@ def representatives():
                            scopes=SCOPE_LABELS, mandate_kinds=MANDATE_LABELS)
 
 
+@bp.post("/clients/<int:person_id>/applications/<application_id>/review")
+@login_required
+def ask_review(person_id, application_id):
+    """Ask the client to review the finished draft: a single-use link (72 hours) to give to the client."""
+    g.client_id = person_id
+    row = access.acting(application_id)
+    service = drafts.definition(row) or abort(404)
+    if row["status"] != DRAFT or drafts.journey(service, application_id).first_unfinished() is not None:
+        abort(409)
+    member = store.membership(current_user.id)
+    client_row = store.client(person_id, member) or abort(404)
+    token = reviews.ask(application_id, submission.state(get_db(), application_id), client_row["profile"].get("language", "de"),
+                        member["id"])
+    flash(_("Give the client this link; it works once, for 72 hours: %(link)s",
+            link=url_for("representation.review", token=token, _external=True)))
+    return redirect(url_for("applications.check", application_id=application_id), code=303)
+
+
+@bp.route("/review/<token>", methods=["GET", "POST"])
+def review(token):
+    """The client reviews what a representative will send for them: in their language, German beside it; no account."""
+    found = reviews.open_review(token) or abort(404)
+    row = access.load(found["application_id"]) or abort(404)
+    service = drafts.definition(row) or abort(404)
+    if row["status"] != DRAFT or found["state"] != submission.state(get_db(), row["id"]):
+        abort(404)                                    # sent meanwhile, or changed since the link was made
+    if request.method == "POST" and request.form.get("decision") in ("confirmed", "changes"):
+        reviews.answer(found["id"], request.form["decision"], canonical(request.form.get("comment", ""), lines=True)[:2000])
+        return render_template("representation/review_done.html", decision=request.form["decision"])
+    g.page_locale = found["language"]
+    refresh()
+    journey = drafts.journey(service, row["id"])
+    rows = submission.rows_by_step(journey)
+    with force_locale("de"):
+        german_rows = submission.rows_by_step(journey)
+    entries = [(entry, list(zip(entry["rows"], de["rows"]))) for entry, de in zip(rows, german_rows)]
+    return render_template("representation/review.html", service=service, entries=entries)
+
+
 def _admin():
     """The current account's membership as an organisation admin, or 403."""
     member = _member()
@@ -203,6 +244,15 @@ def organisation():
     return render_template("representation/organisation.html", member=member, roles=ROLE_LABELS,
                            members=store.members(member["organisation_id"]),
                            clients=store.all_clients(member["organisation_id"]))
+
+
+@bp.post("/organisation/review")
+@login_required
+def review_setting():
+    """Whether every application needs the client's confirmation before it is sent (the organisation decides)."""
+    member = _admin()
+    store.require_review(member["organisation_id"], request.form.get("required") == "yes")
+    return redirect(url_for("representation.organisation"), code=303)
 
 
 @bp.post("/organisation/members")
