@@ -82,7 +82,7 @@ def upload_for(member, prefix, draft, document_id):
                        data={"csrf_token": csrf_of(member, url), "file": [(io.BytesIO(jpeg_bytes((300, 200))), "scan.jpg")]})
 
 
-def test_a_counselor_submits_for_a_client_and_the_packet_names_who_acted_under_which_mandate(app):
+def test_a_counselor_submits_for_a_client_and_the_packet_names_who_acted_under_which_mandate(app, mailbox):
     member = organisation(app, "counselor@example.org")
     lina = new_client(member, LINA)
     mandate(member, lina)
@@ -92,7 +92,9 @@ def test_a_counselor_submits_for_a_client_and_the_packet_names_who_acted_under_w
     assert "You are acting for Lina Haddad" in page.select_one("main .acting").text
     assert all(a["href"].startswith(f"/clients/{lina}/") for a in page.select("main a[href*='/applications/']"))
     assert prefilled(app, draft_id_of(url)).items() >= {"family_name": "Haddad", "given_names": "Lina"}.items()
+    mailbox.clear()
     draft = walk_and_submit(app, member, url)
+    assert [m["To"] for m in mailbox] == ["counselor@example.org"]            # the confirmation follows the mandate
     packet = packet_of(app, draft)
     assert packet["representative"]["account_email"] == "counselor@example.org"
     assert packet["representative"]["organisation"]["name"] == "Beratungsstelle Nord"
@@ -366,3 +368,17 @@ def test_a_review_link_is_void_once_the_answers_change(app):
     assert FlaskClient(app, use_cookies=True).get(f"/review/{link}").status_code == 200
     assert upload_for(member, f"/clients/{lina}", draft, "attachments").status_code == 303   # one more document
     assert FlaskClient(app, use_cookies=True).get(f"/review/{link}").status_code == 404
+
+
+def test_the_caseworker_requests_the_power_of_attorney_from_the_representative(app, mailbox):
+    member = organisation(app, "poa@example.org")
+    lina = new_client(member, LINA)
+    mandate(member, lina)
+    draft = walk_and_submit(app, member, start_for(member, lina))
+    clerk = staff(app, email="clerk-poa@example.org")
+    form = soup(clerk.get(f"/office/cases/{draft}")).select_one("#representative form")
+    mailbox.clear()
+    assert clerk.post(form["action"], data={i["name"]: i.get("value", "") for i in form.select("input")}).status_code == 303
+    assert [m["To"] for m in mailbox] == ["poa@example.org"]
+    page = soup(member.get(f"/clients/{lina}/applications/{draft}"))
+    assert "Vollmacht" in page.select_one("main").text                      # the open request, on the client's page

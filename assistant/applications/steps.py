@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from htmx_flask import request as htmx_request
 
 from .. import access, files, mail, payments
-from ..casework.commands import contact
+from ..casework.commands import recipient
 from ..casework.status import DRAFT
 from ..db import get_db
 from ..definitions import ITEM, get_services
@@ -354,10 +354,10 @@ def submit(application_id):
         if not declared:
             errors.append(("#declaration", _("Confirm that your answers are true and complete.")))
         return render_check(app_row, service, drafts.journey(service, application_id), errors=errors, status=422)
-    else:  # the confirmation goes where the application says news should go, in the person's language
-        email, locale = contact(app_row)
+    else:  # the confirmation goes where news of the application go (the representative's, under a mandate for them)
+        email, locale, path, _representative = recipient(app_row)
         if email:
-            mail.confirm_submission(email, locale, url_for("applications.show", application_id=application_id))
+            mail.confirm_submission(email, locale, path)
     return redirect(url_for("applications.show", application_id=application_id, submitted=1), code=303)
 
 

@@ -58,15 +58,21 @@ def contact(app_row, db=None):
     return (row["email"], row["locale"]) if row else (None, None)
 
 
-def _notify(app_row, kind="message"):
-    """Tell whom the news is for that something is waiting: the representative when the client's mandate covers it
-    (a decision only under a power of attorney on file, § 7 Abs. 1 VwZG), else the applicant. Logged for the office."""
+def recipient(app_row, kind="message"):
+    """Whom news of a case reach, in which language, with the path of its page: the representative when the client's
+    mandate covers them (a decision only under a power of attorney on file, § 7 Abs. 1 VwZG), else the applicant.
+    Returns (email, locale, path, representative or None)."""
     representative = representation.receiving(app_row, "decisions" if kind == "decision" else "messages")
     if representative:
-        email, locale = representative["email"], representative["locale"]
-        path = url_for("applications.show", application_id=app_row["id"], client_id=app_row["person_id"])
-    else:
-        (email, locale), path = contact(app_row), url_for("applications.show", application_id=app_row["id"])
+        return (representative["email"], representative["locale"],
+                url_for("applications.show", application_id=app_row["id"], client_id=app_row["person_id"]), representative)
+    email, locale = contact(app_row)
+    return email, locale, url_for("applications.show", application_id=app_row["id"]), None
+
+
+def _notify(app_row, kind="message"):
+    """Tell whom the news is for that something is waiting; every delivery is on the case's timeline, for the office."""
+    email, locale, path, representative = recipient(app_row, kind)
     if email:
         notify_applicant(email, locale, path)
         _event(get_db(), app_row["id"], None, "notified", {"to": email, "representative": bool(representative),

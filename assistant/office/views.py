@@ -2,7 +2,7 @@
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -16,7 +16,7 @@ from ..casework import commands as casework
 from ..casework.status import CASE_STATES, event_labels, labels, next_states
 from ..db import get_db
 from ..definitions import get_services
-from ..i18n import OFFICE_TIMEZONE
+from ..i18n import OFFICE_TIMEZONE, office_today
 from ..payments import store as payment_store
 from ..people import matching
 from ..representation import store as representation
@@ -112,7 +112,7 @@ def render_case(row, errors=None, status=200, typed=None):
         suggestions=matching.suggestions(get_db(), row, record), typed=typed or {},
         receipt=next(iter(files.of_application(row["id"], "form")), None),
         events=[dict(e) | {"data": json.loads(e["data"])} for e in drafts.events(row["id"])],
-        representative=representation.receiving(row, "messages"),
+        representative=representation.receiving(row, "messages"), in_two_weeks=(office_today() + timedelta(days=14)).isoformat(),
         messages=casework.messages(row["id"]), transitions=next_states(row["status"]),
         payments=payment_store.of_application(get_db(), row["id"]), payment_names=payment_labels(),
         payment_notes=[dict(e) | json.loads(e["data"]) for e in drafts.events(row["id"]) if e["kind"] == "payment_note"],
