@@ -382,3 +382,20 @@ def test_the_caseworker_requests_the_power_of_attorney_from_the_representative(a
     assert [m["To"] for m in mailbox] == ["poa@example.org"]
     page = soup(member.get(f"/clients/{lina}/applications/{draft}"))
     assert "Vollmacht" in page.select_one("main").text                      # the open request, on the client's page
+
+
+def test_the_counselors_list_filters_by_service_and_status(app):
+    member = organisation(app, "filter@example.org")
+    lina, omar = new_client(member, LINA), new_client(member, OMAR)
+    mandate(member, lina)
+    mandate(member, omar)
+    walk_and_submit(app, member, start_for(member, lina))
+    start_for(member, omar, "new-card")
+
+    def names(**filters):
+        return [a.text for a in soup(member.get("/clients", query_string=filters)).select("ul.items li > span > a:first-child")]
+
+    assert sorted(names()) == ["Lina Haddad", "Omar Khalil"]
+    assert names(service=SERVICE) == ["Lina Haddad"]
+    assert names(status="draft") == ["Omar Khalil"]
+    assert names(service="new-card", status="submitted") == []

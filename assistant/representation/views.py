@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, logout_user
 
 from .. import access, audit, files
 from ..applications import drafts, submission, uploads as checks
-from ..casework.status import DRAFT
+from ..casework.status import DRAFT, labels
 from ..db import get_db
 from ..definitions import Question, get_services
 from ..i18n import available_locales, office_today
@@ -94,8 +94,16 @@ def clients():
     """The member's clients with their applications."""
     member = _member()
     query = canonical(request.args.get("q", "")).strip()[:100]
-    return render_template("representation/clients.html", member=member, clients=store.clients(member, query),
-                           query=query, services=get_services())
+    service_id, status = request.args.get("service", ""), request.args.get("status", "")
+    found = store.clients(member, query)
+    if service_id or status:   # only clients with an application of this service and status, and only those
+        for each in found:
+            each["applications"] = [a for a in each["applications"] if (not service_id or a["service_id"] == service_id)
+                                    and (not status or a["status"] == status)]
+        found = [each for each in found if each["applications"]]
+    return render_template("representation/clients.html", member=member, clients=found, query=query,
+                           services=get_services(), statuses=labels("applicant"),
+                           filters={"service": service_id, "status": status})
 
 
 @bp.route("/clients/new", methods=["GET", "POST"])
