@@ -34,7 +34,7 @@ def test_every_route_with_an_application_refuses_a_stranger(app, applicant, db_p
     service = app.extensions["services"][SERVICE]
     arguments = {"step_id": service.steps[0].id, "question_id": service.steps[0].questions[0].id,
                  "document_id": service.documents[0]["id"], "message_id": message_id, "key": "not-their-payment",
-                 "number": 1, "other_id": "not-their-case"}
+                 "number": 1, "other_id": "not-their-case", "person_id": 1}
     with sqlite3.connect(db_path) as db:
         before = db.execute("SELECT count(*), group_concat(raw) FROM answers").fetchone()
     stranger = register(english_client(app), email="eve@example.org")
