@@ -45,6 +45,16 @@ def mandate(member, client_id, scope=("submit", "messages"), kind="power_of_atto
     assert response.status_code == 303
 
 
+def client_draft(app, email, **organisation_args):
+    """An organisation's member, its client Lina under a mandate to submit and receive messages, and a draft for her:
+    (member, client id, draft path, draft id)."""
+    member = organisation(app, email, **organisation_args)
+    lina = new_client(member, LINA)
+    mandate(member, lina)
+    url = start_for(member, lina)
+    return member, lina, url, draft_id_of(url)
+
+
 def start_for(member, client_id, service_id=SERVICE):
     token = csrf_of(member, f"/clients/{client_id}")
     response = member.post(f"/clients/{client_id}/services/{service_id}/start", data={"csrf_token": token})
@@ -116,13 +126,9 @@ def test_a_supporter_or_a_mandate_without_messages_leaves_the_reply_channel_with
 
 
 def test_an_organisation_the_office_has_not_approved_prepares_but_cannot_submit(app):
-    member = organisation(app, "new@example.org", verified=False)
-    lina = new_client(member, LINA)
-    mandate(member, lina)
-    url = start_for(member, lina)
+    member, lina, url, draft = client_draft(app, "new@example.org", verified=False)
     with pytest.raises(AssertionError):
         walk_and_submit(app, member, url)
-    draft = draft_id_of(url)
     response = member.post(f"/clients/{lina}/applications/{draft}/submit",
                            data={"csrf_token": csrf_of(member, f"/clients/{lina}"), "declaration": "yes"})
     assert response.status_code == 403 and "not yet approved" in response.get_data(as_text=True)
@@ -153,11 +159,7 @@ def build(rule, values):
 def test_everyone_but_the_assigned_member_under_a_current_mandate_is_refused_on_every_client_route(app):
     from assistant.db import get_db
     from assistant.representation import store
-    member = organisation(app, "owner@example.org")
-    lina = new_client(member, LINA)
-    mandate(member, lina)
-    url = start_for(member, lina)
-    draft = draft_id_of(url)
+    member, lina, url, draft = client_draft(app, "owner@example.org")
     service = app.extensions["services"][SERVICE]
     values = {"person_id": lina, "client_id": lina, "application_id": draft, "service_id": SERVICE,
               "step_id": service.steps[0].id, "question_id": service.steps[0].questions[0].id, "document_id": "attachments",
@@ -204,6 +206,7 @@ def test_a_revoked_expired_or_out_of_scope_mandate_ends_access_at_once(app, chan
     token = csrf_of(member, f"/clients/{lina}")
     refused = member.post(f"/clients/{lina}/services/{SERVICE}/start", data={"csrf_token": token})
     assert refused.status_code == 403 and "No current mandate" in refused.get_data(as_text=True)   # said to the member
+
 
 def test_nothing_of_one_client_appears_in_another_clients_pages_drafts_or_packet(app):
     """The regression CiviForm had (civiform#2636): submit for X, then start for Y."""
@@ -357,11 +360,7 @@ def test_the_client_reviews_in_their_language_with_german_beside_and_the_confirm
 
 
 def test_a_review_link_is_void_once_the_answers_change(app):
-    member = organisation(app, "void@example.org")
-    lina = new_client(member, LINA)
-    mandate(member, lina)
-    url = start_for(member, lina)
-    draft = draft_id_of(url)
+    member, lina, url, draft = client_draft(app, "void@example.org")
     check = prepare_for(app, member, url)
     member.post(f"/clients/{lina}/applications/{draft}/review", data={"csrf_token": csrf_of(member, check)})
     link = re.search(r"/review/([\w-]+)", member.get(check).get_data(as_text=True)).group(1)
