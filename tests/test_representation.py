@@ -113,6 +113,7 @@ def test_a_counselor_submits_for_a_client_and_the_packet_names_who_acted_under_w
     # The application is not the counselor's own: without the client in the URL it does not exist.
     assert member.get(f"/applications/{draft}").status_code == 404
     assert member.get("/dashboard").location.endswith("/clients")
+    assert member.get("/profile").location.endswith("/clients")                 # a member has no profile of its own
 
 
 def test_a_supporter_or_a_mandate_without_messages_leaves_the_reply_channel_with_the_client(app):

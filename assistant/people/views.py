@@ -3,12 +3,13 @@ import json
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ..db import get_db
 from ..definitions import Question
 from ..journey.forms import build_form, formdata_for
 from ..questions import TYPES
+from ..representation.store import membership
 from .persons import own_person
 from .profile import PROFILE as PROFILE_ENTRIES
 
@@ -20,7 +21,10 @@ PROFILE_LABELS = {q.id: q.label for q in PROFILE}
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    """Recurring data that new applications are prefilled from; checked like any answer."""
+    """Recurring data that new applications are prefilled from; checked like any answer (a member of an organisation
+    has no profile of its own: its clients have theirs)."""
+    if membership(current_user.id):
+        return redirect(url_for("representation.clients"))
     person = own_person()
     stored = json.loads(person["profile"])
     if request.method == "POST":
