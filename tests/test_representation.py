@@ -38,9 +38,9 @@ def new_client(member, profile, language="ar"):
     return int(response.location.rsplit("/", 1)[1])
 
 
-def mandate(member, client_id, scope=("submit", "messages"), kind="power_of_attorney", **dates):
+def mandate(member, client_id, scope=("submit", "messages"), kind="power_of_attorney", services=(), **dates):
     token = csrf_of(member, f"/clients/{client_id}")
-    data = {"csrf_token": token, "kind": kind, "scope": list(scope), **dates}
+    data = {"csrf_token": token, "kind": kind, "scope": list(scope), "services": list(services), **dates}
     response = member.post(f"/clients/{client_id}/mandates", data=data)
     assert response.status_code == 303
 
@@ -399,3 +399,29 @@ def test_the_counselors_list_filters_by_service_and_status(app):
     assert names(service=SERVICE) == ["Lina Haddad"]
     assert names(status="draft") == ["Omar Khalil"]
     assert names(service="new-card", status="submitted") == []
+
+
+def test_what_needs_the_client_in_person_goes_to_the_client_with_a_copy_to_the_representative(app, mailbox):
+    member, lina, url, draft = client_draft(app, "copy@example.org")
+    draft = walk_and_submit(app, member, url)
+    client_email = packet_of(app, draft)["applicant"]["email"]
+    clerk = staff(app, email="clerk-copy@example.org")
+    case = f"/office/cases/{draft}"
+    mailbox.clear()
+    data = {"csrf_token": csrf_of(clerk, case), "kind": "request", "body": "Fingerabdrücke", "personal": "yes",
+            "due_date": (date.today() + timedelta(days=7)).isoformat()}
+    assert clerk.post(f"{case}/messages", data=data).status_code == 303
+    assert sorted(m["To"] for m in mailbox) == sorted([client_email, "copy@example.org"])
+    mailbox.clear()
+    assert clerk.post(f"{case}/messages", data=data | {"personal": ""}).status_code == 303
+    assert [m["To"] for m in mailbox] == ["copy@example.org"]                  # otherwise to the representative only
+
+
+def test_a_mandate_for_some_services_covers_only_those(app):
+    member = organisation(app, "some@example.org")
+    lina = new_client(member, LINA)
+    mandate(member, lina, services=["new-card"])
+    assert "New residence card" in soup(member.get(f"/clients/{lina}")).select_one("#mandates ~ ul").text
+    assert start_for(member, lina, "new-card").startswith(f"/clients/{lina}/applications/")
+    refused = member.post(f"/clients/{lina}/services/{SERVICE}/start", data={"csrf_token": csrf_of(member, f"/clients/{lina}")})
+    assert refused.status_code == 403

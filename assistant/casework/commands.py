@@ -70,13 +70,21 @@ def recipient(app_row, kind="message"):
     return email, locale, url_for("applications.show", application_id=app_row["id"]), None
 
 
-def _notify(app_row, kind="message"):
-    """Tell whom the news is for that something is waiting; every delivery is on the case's timeline, for the office."""
+def _notify(app_row, kind="message", personal=False):
+    """Tell whom the news is for that something is waiting; every delivery is on the case's timeline, for the office.
+
+    What needs the applicant in person (fingerprints, a signature) goes to the applicant, with a copy to the
+    representative."""
     email, locale, path, representative = recipient(app_row, kind)
-    if email:
-        notify_applicant(email, locale, path)
-        _event(get_db(), app_row["id"], None, "notified", {"to": email, "representative": bool(representative),
-                                                            "kind": kind})
+    deliveries = [(email, locale, path, bool(representative))]
+    if personal and representative:
+        (own, own_locale), own_path = contact(app_row), url_for("applications.show", application_id=app_row["id"])
+        deliveries.insert(0, (own, own_locale, own_path, False))
+    for to, language, link, by_representative in deliveries:
+        if to:
+            notify_applicant(to, language, link)
+            _event(get_db(), app_row["id"], None, "notified", {"to": to, "representative": by_representative,
+                                                                "kind": kind})
 
 
 def change_status(app_row, new, actor_id):
@@ -130,7 +138,7 @@ def post(app_row, *, sender, kind, body, actor_id, data=None, uploads=(), reply_
             files.remove(written["storage_name"])
         raise
     if sender == "office":
-        _notify(app_row, kind)
+        _notify(app_row, kind, personal=bool((data or {}).get("personal")))
     return message_id
 
 

@@ -255,6 +255,8 @@ def message(application_id):
         kind = request.form.get("kind", "message")
         body = request.form.get("body", "").strip()[:20000]
         data, uploads, problems = {}, [], []
+        if kind in ("request", "appointment") and request.form.get("personal") == "yes":
+            data["personal"] = True   # the applicant in person: to them, with a copy to a representative
         if kind == "request":
             data["documents"] = [line.strip() for line in request.form.get("documents", "").splitlines() if line.strip()][:20]
             due = request.form.get("due_date", "")
