@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 from .. import access, files
 from ..casework.commands import open_requests
 from ..casework.status import DRAFT, labels
-from ..representation.store import membership
 from . import drafts, snapshot
 from .web import bp
 
@@ -17,7 +16,7 @@ def dashboard():
     """The account's drafts, newest change first, with "step N of M" progress; then its submitted applications.
 
     A member of an organisation has no applications of its own: its work is its clients'."""
-    if membership(current_user.id):
+    if current_user.is_member:
         return redirect(url_for("representation.clients"))
     items = []
     for row in drafts.of_account(current_user.id):

@@ -19,17 +19,23 @@ class Account(UserMixin):
     def __init__(self, row):
         self.id, self.email, self.role, self.locale = row["id"], row["email"], row["role"], row["locale"]
         self.generation = row["session_generation"]
+        self.is_member = bool(row["is_member"])  # acts for an organisation's clients (representation/store.py)
 
     def get_id(self):
         """What the session keeps: the account and its session generation, so a later logout or new password ends it."""
         return f"{self.id}:{self.generation}"
 
 
+# One read per request: the account with whether it is a current member of an organisation.
+ACCOUNT = ("SELECT a.*, EXISTS (SELECT 1 FROM members m WHERE m.account_id = a.id AND m.left_at IS NULL) AS is_member "
+           "FROM accounts a WHERE a.id = ? AND a.disabled_at IS NULL")
+
+
 @login_manager.user_loader
 def load_account(session_id):
     """The account of a session, if it still exists, is not disabled and the session is of its current generation."""
     account_id, _, generation = str(session_id).partition(":")
-    row = get_db().execute("SELECT * FROM accounts WHERE id = ? AND disabled_at IS NULL", [account_id]).fetchone()
+    row = get_db().execute(ACCOUNT, [account_id]).fetchone()
     if row is None or str(row["session_generation"]) != generation:
         return None
     return Account(row)
@@ -37,7 +43,7 @@ def load_account(session_id):
 
 def account(account_id):
     """An account by its id (to log it in), or None when it does not exist or is disabled."""
-    row = get_db().execute("SELECT * FROM accounts WHERE id = ? AND disabled_at IS NULL", [account_id]).fetchone()
+    row = get_db().execute(ACCOUNT, [account_id]).fetchone()
     return Account(row) if row else None
 
 

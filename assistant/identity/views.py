@@ -15,7 +15,7 @@ from .. import mail
 from ..db import get_db
 from ..web.redirects import safe_next
 from ..questions.contact import valid_email
-from . import Account, account, create_account, end_sessions, limits
+from . import account, create_account, end_sessions, limits
 
 bp = Blueprint("accounts", __name__)
 UNKNOWN = generate_password_hash(secrets.token_hex(16))  # what a login of an unknown address is checked against
@@ -147,7 +147,7 @@ def login():
                 _send_confirmation(row["email"], row["id"])
                 form.email.errors.append(_("Confirm your e-mail address first: we have sent you the link again."))
                 return render_template("accounts/login.html", form=form), 422
-            login_user(Account(row))
+            login_user(account(row["id"]))
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail address or the password is not correct."))
     return render_template("accounts/login.html", form=form), 422 if form.errors else 200

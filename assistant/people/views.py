@@ -9,7 +9,6 @@ from ..db import get_db
 from ..definitions import Question
 from ..journey.forms import build_form, formdata_for
 from ..questions import TYPES
-from ..representation.store import membership
 from .persons import own_person
 from .profile import PROFILE as PROFILE_ENTRIES
 
@@ -23,7 +22,7 @@ PROFILE_LABELS = {q.id: q.label for q in PROFILE}
 def profile():
     """Recurring data that new applications are prefilled from; checked like any answer (a member of an organisation
     has no profile of its own: its clients have theirs)."""
-    if membership(current_user.id):
+    if current_user.is_member:
         return redirect(url_for("representation.clients"))
     person = own_person()
     stored = json.loads(person["profile"])

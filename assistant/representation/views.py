@@ -35,7 +35,7 @@ CLIENT = [Question(id="family_name", type="name", label=_l("Family name"), requi
 @bp.before_app_request
 def idle_members_log_out():
     """Members work on shared devices: after ASSISTANT_MEMBER_IDLE_MINUTES without a request they are logged out."""
-    if not current_user.is_authenticated or store.membership(current_user.id) is None:
+    if not (current_user.is_authenticated and current_user.is_member):
         return None
     now = time.time()
     last = session.get("seen_at", now)
