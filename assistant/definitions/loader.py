@@ -358,7 +358,7 @@ def check_folder(folder):
 def _check_folder(folder):
     services, problems = {}, []
     paths = sorted(Path(folder).glob("*.yaml"))
-    ids = {yaml.safe_load(p.read_text(encoding="utf-8")).get("id") for p in paths if _has_id(p)}
+    ids = {_declared_id(p) for p in paths} - {None}
     for path in paths:
         service, found = check_file(path, ids)
         problems += found
@@ -369,12 +369,13 @@ def _check_folder(folder):
     return services, problems
 
 
-def _has_id(path):
-    """Whether a file reads as a mapping (for the ids a stop page may name; its problems are reported by check_file)."""
+def _declared_id(path):
+    """The id a file declares, read once (the ids a stop page may name; the file's problems are reported by check_file)."""
     try:
-        return isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return False
+        return None
+    return data.get("id") if isinstance(data, dict) else None
 
 
 def load_file(path):
