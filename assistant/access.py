@@ -8,8 +8,6 @@ a client, only under /clients/<client>/ (never "the current client" of a
 session), only while assigned to that client and under a mandate whose scope
 covers the act (representation/store.py).
 """
-import json
-
 from flask import abort, g
 from flask_babel import lazy_gettext as _
 from flask_login import current_user
@@ -57,7 +55,7 @@ def can_act(account, application, scope=None):
         found = representation.may_act(account.id, application["person_id"], application["person_organisation_id"], each,
                                        application["service_id"], office_today().isoformat())
         if found:
-            g.acting_for = acting_for(application["person_id"])
+            g.acting_for = representation.person(application["person_id"])   # for the banner "You are acting for …"
             return True
     _no_mandate_if_assigned(account.id, application["person_id"])
     return False
@@ -80,14 +78,9 @@ def client_to_start(service_id):
                                   office_today().isoformat()):
         _no_mandate_if_assigned(current_user.id, row["id"])
         abort(404)
-    g.acting_for = acting_for(row["id"])
+    g.acting_for = representation.person(row["id"])
     return dict(row)
 
-
-def acting_for(person_id):
-    """The client a page is about, for the banner "You are acting for …"."""
-    row = get_db().execute("SELECT id, profile, client_number FROM persons WHERE id = ?", [person_id]).fetchone()
-    return dict(row) | {"profile": json.loads(row["profile"])}
 
 
 def can_handle(account, application):

@@ -6,10 +6,12 @@ and requests, receive decisions, inspect the file, or all acts. It covers all
 services or some, is valid from a day until a day, and ends at once when it is
 revoked (the office sees when the revocation reached it).
 """
+import hashlib
 import json
 import secrets
 
 from ..db import get_db
+from ..i18n import office_today
 
 NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 KINDS = ("law_firm", "welfare_association", "counselling_service", "employer")
@@ -80,12 +82,23 @@ def create_client(member, profile, language):
     return person_id
 
 
+def _person(row):
+    """A person's row with its profile read."""
+    return dict(row) | {"profile": json.loads(row["profile"])}
+
+
+def person(person_id):
+    """A person by id (for the banner of a client's pages), or None."""
+    row = get_db().execute("SELECT * FROM persons WHERE id = ?", [person_id]).fetchone()
+    return _person(row) if row else None
+
+
 def client(person_id, member):
     """A client of the member's organisation that the member is assigned to, or None."""
     row = get_db().execute(
         "SELECT p.* FROM persons p JOIN assignments s ON s.person_id = p.id AND s.member_id = ? "
         "WHERE p.id = ? AND p.organisation_id = ?", [member["id"], person_id, member["organisation_id"]]).fetchone()
-    return dict(row) | {"profile": json.loads(row["profile"])} if row else None
+    return _person(row) if row else None
 
 
 def clients(member, query=""):
@@ -104,7 +117,7 @@ def clients(member, query=""):
             "AND m.sender = 'office' AND m.kind = 'request' AND m.answered_at IS NULL) AS due FROM applications a "
             "WHERE a.person_id = ? ORDER BY a.updated_at DESC", [row["id"]])]
         dues = [a["due"] for a in applications if a["due"]]
-        found.append(dict(row) | {"profile": json.loads(row["profile"]), "applications": applications,
+        found.append(_person(row) | {"applications": applications,
                                   "due": min(dues) if dues else None})
     found.sort(key=lambda c: (c["due"] is None, c["due"] or ""))
     return found
@@ -192,7 +205,6 @@ def receiving(application, scope):
     """The representative who receives the office's news of this kind for a client's application, or None (then the
     client does): a power of attorney that covers it today, for a decision also on file (§ 7 Abs. 1 VwZG); a supporter
     never receives. Returns the e-mail address and language of the member who acts under the mandate."""
-    from ..i18n import office_today
     db = get_db()
     person = db.execute("SELECT organisation_id FROM persons WHERE id = ?", [application["person_id"]]).fetchone()
     if person is None or person["organisation_id"] is None:
@@ -216,7 +228,7 @@ def members(organisation_id):
 
 def all_clients(organisation_id):
     """Every client of an organisation (for its admin's assignments)."""
-    return [dict(r) | {"profile": json.loads(r["profile"])} for r in get_db().execute(
+    return [_person(r) for r in get_db().execute(
         "SELECT * FROM persons WHERE organisation_id = ? ORDER BY client_number", [organisation_id])]
 
 
@@ -224,7 +236,6 @@ CODE_HOURS = 24
 
 
 def _digest(code):
-    import hashlib
     return hashlib.sha256("".join(code.upper().split()).encode()).hexdigest()
 
 
