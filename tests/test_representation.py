@@ -45,6 +45,15 @@ def mandate(member, client_id, scope=("submit", "messages"), kind="power_of_atto
     assert response.status_code == 303
 
 
+def two_clients(app, email, omar=OMAR):
+    """An organisation's member with the clients Lina and Omar, each under a mandate: (member, lina, omar)."""
+    member = organisation(app, email)
+    lina, omar_id = new_client(member, LINA), new_client(member, omar)
+    mandate(member, lina)
+    mandate(member, omar_id)
+    return member, lina, omar_id
+
+
 def client_draft(app, email, **organisation_args):
     """An organisation's member, its client Lina under a mandate to submit and receive messages, and a draft for her:
     (member, client id, draft path, draft id)."""
@@ -211,10 +220,7 @@ def test_a_revoked_expired_or_out_of_scope_mandate_ends_access_at_once(app, chan
 
 def test_nothing_of_one_client_appears_in_another_clients_pages_drafts_or_packet(app):
     """The regression CiviForm had (civiform#2636): submit for X, then start for Y."""
-    member = organisation(app, "two@example.org")
-    lina, omar = new_client(member, LINA), new_client(member, OMAR)
-    mandate(member, lina)
-    mandate(member, omar)
+    member, lina, omar = two_clients(app, "two@example.org")
     walk_and_submit(app, member, start_for(member, lina))
     url = start_for(member, omar)
     assert prefilled(app, draft_id_of(url)).items() >= {"family_name": "Khalil", "given_names": "Omar"}.items()
@@ -284,10 +290,7 @@ def test_the_admin_adds_a_colleague_assigns_a_client_and_access_ends_when_the_co
 
 
 def test_the_counselors_list_puts_the_most_urgent_client_first_and_finds_names_in_both_spellings(app):
-    member = organisation(app, "day@example.org")
-    lina, omar = new_client(member, LINA), new_client(member, OMAR | {"given_names": "عمر"})
-    mandate(member, lina)
-    mandate(member, omar)
+    member, lina, omar = two_clients(app, "day@example.org", OMAR | {"given_names": "عمر"})
     draft = walk_and_submit(app, member, start_for(member, omar))
     clerk = staff(app, email="clerk-day@example.org")
     due = (date.today() + timedelta(days=5)).isoformat()
@@ -385,10 +388,7 @@ def test_the_caseworker_requests_the_power_of_attorney_from_the_representative(a
 
 
 def test_the_counselors_list_filters_by_service_and_status(app):
-    member = organisation(app, "filter@example.org")
-    lina, omar = new_client(member, LINA), new_client(member, OMAR)
-    mandate(member, lina)
-    mandate(member, omar)
+    member, lina, omar = two_clients(app, "filter@example.org")
     walk_and_submit(app, member, start_for(member, lina))
     start_for(member, omar, "new-card")
 
