@@ -33,7 +33,8 @@ class NoMandate(Forbidden):
 def load(application_id):
     """An application with the account its person belongs to, or None."""
     row = get_db().execute(
-        "SELECT a.*, p.account_id AS person_account_id, p.organisation_id AS person_organisation_id "
+        "SELECT a.*, p.account_id AS person_account_id, p.organisation_id AS person_organisation_id, "
+        "p.linked_account_id AS person_linked_account_id "
         "FROM applications a JOIN persons p ON p.id = a.person_id WHERE a.id = ?", [application_id]).fetchone()
     return dict(row) if row else None
 
@@ -48,6 +49,8 @@ def can_act(account, application, scope=None):
     if application["person_organisation_id"] is None:
         return (g.get("client_id") is None and application["account_id"] == account.id
                 and application["person_account_id"] == account.id)
+    if g.get("client_id") is None:
+        return _own_client_account(account, application, scope)
     if g.get("client_id") != application["person_id"]:
         return False
     wanted = [scope] if scope else (["submit"] if application["status"] == DRAFT else ["inspect", "messages", "decisions"])
@@ -61,11 +64,29 @@ def can_act(account, application, scope=None):
     return False
 
 
+def _own_client_account(account, application, scope):
+    """The client's own account, linked to the person an organisation acts for: it sees the submitted cases; it acts in
+    an application once it took it over into the account (the representative then acts only under its mandate)."""
+    if application["person_linked_account_id"] != account.id:
+        return False
+    if application["account_id"] == account.id:
+        return True
+    return scope in (None, "inspect") and application["status"] != DRAFT
+
+
 def _no_mandate_if_assigned(account_id, person_id):
     """The member of the client (assigned to it) learns that the mandate is missing; everyone else gets 404."""
     member = representation.membership(account_id)
     if member is not None and representation.client(person_id, member) is not None:
         raise NoMandate()
+
+
+def may(account, application, scope):
+    """Whether the account may do the act, to show or hide its form (a member without the mandate sees no form)."""
+    try:
+        return can_act(account, application, scope)
+    except NoMandate:
+        return False
 
 
 def client_to_start(service_id):

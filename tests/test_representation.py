@@ -1,13 +1,14 @@
 """Organisations act for clients under a mandate: the client is in every URL, only an assigned member under a mandate of
 the right scope gets in, the packet names who acted, and nothing of one client ever reaches another's pages."""
+import io
 import re
 from datetime import date, timedelta
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import (csrf_of, draft_id_of, english_client, fill, jpeg_bytes, packet_of, register, soup, staff,
-                            submit)
+from tests.conftest import (csrf_of, draft_id_of, english_client, fill, jpeg_bytes, packet_of, pdf_bytes, register, soup,
+                            staff, submit)
 
 SERVICE = "general-enquiry"
 ANSWERS = {"topic": "permit"}
@@ -38,10 +39,14 @@ def new_client(member, profile, language="ar"):
     return int(response.location.rsplit("/", 1)[1])
 
 
-def mandate(member, client_id, scope=("submit", "messages"), kind="power_of_attorney", services=(), **dates):
+def mandate(member, client_id, scope=("submit", "messages"), kind="power_of_attorney", services=(), document=False,
+            **dates):
+    """Record a mandate through the client's page (`document`: with the signed power of attorney, so it is on file)."""
     token = csrf_of(member, f"/clients/{client_id}")
     data = {"csrf_token": token, "kind": kind, "scope": list(scope), "services": list(services), **dates}
-    response = member.post(f"/clients/{client_id}/mandates", data=data)
+    if document:
+        data["file"] = (io.BytesIO(pdf_bytes()), "vollmacht.pdf")
+    response = member.post(f"/clients/{client_id}/mandates", data=data, content_type="multipart/form-data")
     assert response.status_code == 303
 
 
@@ -95,7 +100,6 @@ def walk_and_submit(app, member, url):
 
 
 def upload_for(member, prefix, draft, document_id):
-    import io
     url = f"{prefix}/applications/{draft}/documents"
     return member.post(f"{url}/{document_id}", content_type="multipart/form-data",
                        data={"csrf_token": csrf_of(member, url), "file": [(io.BytesIO(jpeg_bytes((300, 200))), "scan.jpg")]})
@@ -251,8 +255,6 @@ def test_the_offices_news_go_to_the_representative_only_while_the_mandate_covers
     assert send("message") == ["news@example.org"]
     link = next(line for line in mailbox[0].get_content().splitlines() if "/applications/" in line)
     assert f"/clients/{lina}/applications/{draft}" in link                     # the link opens the client's page
-    from tests.conftest import pdf_bytes
-    import io
     mailbox.clear()
     data = {"csrf_token": csrf_of(clerk, case), "kind": "decision", "body": "Bescheid",
             "file": (io.BytesIO(pdf_bytes()), "bescheid.pdf")}
@@ -425,3 +427,113 @@ def test_a_mandate_for_some_services_covers_only_those(app):
     assert start_for(member, lina, "new-card").startswith(f"/clients/{lina}/applications/")
     refused = member.post(f"/clients/{lina}/services/{SERVICE}/start", data={"csrf_token": csrf_of(member, f"/clients/{lina}")})
     assert refused.status_code == 403
+
+
+def office_sends(clerk, draft, kind, mailbox, **more):
+    """A caseworker sends a message of this kind on the case; returns the addresses the news went to."""
+    case = f"/office/cases/{draft}"
+    mailbox.clear()
+    data = {"csrf_token": csrf_of(clerk, case), "kind": kind, "body": "Bitte", **more}
+    if kind == "decision":
+        data["file"] = (io.BytesIO(pdf_bytes()), "bescheid.pdf")
+    assert clerk.post(f"{case}/messages", data=data, content_type="multipart/form-data").status_code == 303
+    return sorted(m["To"] for m in mailbox)
+
+
+REP, CLIENT = "rep@example.org", "client"   # the client: the address the application gives
+
+
+@pytest.mark.parametrize("variant, scope, kind, document, message_to, decision_to, reply", [
+    ("all acts, on file", ("all",), "power_of_attorney", True, REP, REP, REP),
+    ("without decisions", ("submit", "messages"), "power_of_attorney", True, REP, CLIENT, REP),
+    ("decisions, not on file", ("all",), "power_of_attorney", False, REP, CLIENT, REP),
+    ("supporter only", ("all",), "supporter", True, CLIENT, CLIENT, CLIENT),
+    ("revoked before the decision", ("all",), "power_of_attorney", True, REP, CLIENT, REP),
+    ("revoked after the decision", ("all",), "power_of_attorney", True, REP, REP, REP),
+])
+def test_every_mandate_variant_routes_messages_decisions_and_the_reply_channel(app, mailbox, variant, scope, kind,
+                                                                              document, message_to, decision_to, reply):
+    member = organisation(app, REP)
+    lina = new_client(member, LINA)
+    mandate(member, lina, scope=scope, kind=kind, document=document)
+    draft = walk_and_submit(app, member, start_for(member, lina))
+    clerk = staff(app, email="clerk-routes@example.org")
+    client_email = packet_of(app, draft)["applicant"]["email"]
+    message_to, decision_to, reply = (client_email if who == CLIENT else who for who in (message_to, decision_to, reply))
+    assert packet_of(app, draft)["metadata"]["replyChannel"]["eMail"]["address"] == reply
+    assert office_sends(clerk, draft, "message", mailbox) == [message_to]
+
+    def revoke():
+        form = soup(member.get(f"/clients/{lina}")).select_one("form[action*='/revoke']")
+        assert member.post(form["action"], data={"csrf_token": csrf_of(member, f"/clients/{lina}")}).status_code == 303
+
+    if variant == "revoked before the decision":
+        revoke()
+    assert office_sends(clerk, draft, "decision", mailbox) == [decision_to]
+    if variant == "revoked after the decision":
+        revoke()
+        assert office_sends(clerk, draft, "message", mailbox) == [client_email]   # from the revocation on, the client
+    page = soup(clerk.get(f"/office/cases/{draft}"))
+    notified = [li.text for li in page.select("ul.timeline li") if "sent by e-mail" in li.text]
+    assert any(decision_to in text for text in notified)                   # every delivery with its recipient
+    if variant == "revoked before the decision":
+        assert "received by the office" in page.select_one("#representative").text
+
+
+def linked_client(app, email):
+    """An applicant account Lina linked to an organisation's client under a mandate for all acts, on file:
+    (member, lina's own account, client id)."""
+    own = register(english_client(app), email=f"own-{email}")
+    own.post("/representatives", data={"csrf_token": csrf_of(own, "/representatives"), "action": "code"})
+    code = re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", soup(own.get("/representatives")).text).group()
+    member = organisation(app, email)
+    lina = new_client(member, LINA | {"email": ""})
+    mandate(member, lina, scope=("all",), document=True)
+    assert member.post(f"/clients/{lina}/link", data={"csrf_token": csrf_of(member, f"/clients/{lina}"),
+                                                      "code": code}).status_code == 303
+    return member, own, lina
+
+
+def test_a_linked_client_gets_copies_reads_the_case_and_can_take_it_over(app, mailbox):
+    member, own, lina = linked_client(app, "linked@example.org")
+    draft_url = start_for(member, lina)
+    page = soup(own.get("/dashboard"))
+    assert "Prepared for you by Beratungsstelle Nord" in page.text             # the client sees the draft prepared
+    assert own.get(f"/applications/{draft_id_of(draft_url)}").status_code == 404   # but acts in it only once taken over
+    draft = walk_and_submit(app, member, draft_url)
+    clerk = staff(app, email="clerk-linked@example.org")
+    assert office_sends(clerk, draft, "request", mailbox, due_date=(date.today() + timedelta(days=9)).isoformat()) == \
+        ["linked@example.org", "own-linked@example.org"]                       # the representative, a copy to the client
+    case = soup(own.get(f"/applications/{draft}"))
+    assert "Bitte" in case.select_one("#conversation").text and not case.select("form.reply")   # reads, does not answer
+    write = {"csrf_token": csrf_of(own, f"/applications/{draft}"), "body": "Hier"}
+    assert own.post(f"/applications/{draft}/messages", data=write).status_code == 404
+    personal = office_sends(clerk, draft, "request", mailbox, personal="yes",
+                            due_date=(date.today() + timedelta(days=9)).isoformat())
+    assert personal == sorted([packet_of(app, draft)["applicant"]["email"], "linked@example.org", "own-linked@example.org"])
+    take = case.select_one("form[action$='/take-over']")
+    assert own.post(take["action"], data={"csrf_token": csrf_of(own, f"/applications/{draft}")}).status_code == 303
+    case = soup(own.get(f"/applications/{draft}"))
+    assert "You took the application over into your account." in case.select_one("ul.timeline").text
+    write["csrf_token"] = csrf_of(own, f"/applications/{draft}")
+    assert own.post(f"/applications/{draft}/messages", data=write).status_code == 303   # now it answers itself
+    assert member.get(f"/clients/{lina}/applications/{draft}").status_code == 200   # the mandate still covers the rep
+    stranger = register(english_client(app), email="stranger-take@example.org")
+    assert stranger.post(take["action"], data={"csrf_token": csrf_of(stranger, "/dashboard")}).status_code == 404
+
+
+def test_every_retrieval_of_the_offices_news_is_logged_with_who_and_when(app, mailbox):
+    member, own, lina = linked_client(app, "fetch@example.org")
+    draft = walk_and_submit(app, member, start_for(member, lina))
+    clerk = staff(app, email="clerk-fetch@example.org")
+    office_sends(clerk, draft, "decision", mailbox)
+    page = soup(member.get(f"/clients/{lina}/applications/{draft}"))
+    member.get(page.select_one("#conversation a[href*='/files/']")["href"]).close()
+    member.get(f"/clients/{lina}/applications/{draft}")                        # opened again: logged once
+    own.get(f"/applications/{draft}")
+    retrievals = [li.text for li in soup(clerk.get(f"/office/cases/{draft}")).select("ul.timeline li")
+                  if "opened by" in li.text]
+    assert len(retrievals) == 3, retrievals
+    assert sum("fetch@example.org" in t and "(representative)" in t for t in retrievals) == 2, retrievals
+    assert any("fetch@example.org" in t and "bescheid.pdf" in t for t in retrievals)
+    assert any("own-fetch@example.org" in t for t in retrievals)

@@ -1,9 +1,10 @@
 """Documents of an application: upload from the phone (camera or file), delete, combine photos, download."""
 from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from .. import access, files
+from ..casework import commands as casework
 from ..db import get_db
 from ..i18n import translate
 from . import drafts, uploads as checks
@@ -120,5 +121,9 @@ def delete_file(application_id, file_id):
 @login_required
 def file(application_id, file_id):
     """A stored file, only for the account that acts for the application."""
-    access.acting(application_id)
-    return files.send(files.get(application_id, file_id) or abort(404))
+    row = access.acting(application_id)
+    found = files.get(application_id, file_id) or abort(404)
+    message = next((m for m in casework.messages(application_id) if m["id"] == found["message_id"]), None)
+    if message and message["sender"] == "office":
+        casework.retrieved(row, current_user, message, found)
+    return files.send(found)

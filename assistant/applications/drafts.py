@@ -118,10 +118,14 @@ def events(application_id):
 
 
 def of_account(account_id, drafts=True):
-    """An account's drafts (or its submitted applications), newest change first."""
+    """An account's drafts (or its submitted applications), newest change first; with them those a representative
+    prepared or filed for the account's person (`prepared_by` names the organisation until the account takes one over)."""
     return [dict(r) for r in get_db().execute(
-        f"SELECT * FROM applications WHERE account_id = ? AND status {'=' if drafts else '!='} ? ORDER BY updated_at DESC",
-        [account_id, DRAFT])]
+        "SELECT a.*, CASE WHEN a.account_id IS NOT ? THEN o.name END AS prepared_by FROM applications a "
+        "JOIN persons p ON p.id = a.person_id LEFT JOIN organisations o ON o.id = p.organisation_id "
+        f"WHERE ((p.organisation_id IS NULL AND a.account_id = ?) OR p.linked_account_id = ?) "
+        f"AND a.status {'=' if drafts else '!='} ? ORDER BY a.updated_at DESC",
+        [account_id, account_id, account_id, DRAFT])]
 
 
 def delete(application_id):

@@ -2,7 +2,7 @@
 import json
 from datetime import datetime
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,6 +11,7 @@ from ..casework import commands as casework
 from ..casework.status import DRAFT, event_labels, labels, takes_messages
 from ..db import get_db
 from ..people.persons import own_person
+from ..representation import store as representation
 from ..text import canonical
 from . import drafts, payment, snapshot, uploads as checks
 from .web import bp
@@ -30,6 +31,7 @@ def show(application_id):
         if journey.missing_documents(files.of_application(application_id)):
             return redirect(url_for("applications.documents", application_id=application_id))
         return redirect(url_for("applications.check", application_id=application_id))
+    casework.opened(row, current_user)
     return render_show(row)
 
 
@@ -47,7 +49,9 @@ def render_show(row, errors=None, status=200, typed=None):
                            receipt=receipt, messages=casework.messages(row["id"]), requests=casework.open_requests(row["id"]),
                            just_submitted=request.args.get("submitted") == "1", status_names=labels("applicant"),
                            event_names=event_labels("applicant"), errors=errors or [],
-                           typed=typed or {}), status
+                           typed=typed or {}, may_write=access.may(current_user, row, "messages"),
+                           prepared_by=representation.organisation_name(row["person_id"])
+                           if row["account_id"] != current_user.id and not g.get("client_id") else None), status
 
 
 def _new_to_profile(record):

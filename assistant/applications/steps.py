@@ -306,7 +306,7 @@ def render_check(app_row, service, journey, errors=None, status=200):
     documents = files.of_application(app_row["id"])
     charge = payment.charge_of(service, journey)
     _row, summary = payment.state_of(app_row["id"])
-    review = reviews.latest(app_row["id"]) if app_row.get("person_organisation_id") else None
+    review = reviews.latest(app_row["id"]) if g.get("client_id") else None
     return render_template("applications/check.html", application=app_row, service=service, journey=journey, review=review,
                            charge=charge, pay_first=not payment.may_submit(charge, summary), pay_online=payments.online() is not None,
                            rows=submission.rows_by_step(journey), documents=documents, declaration=DECLARATION,
@@ -324,7 +324,7 @@ def submit(application_id):
     if not payment.may_submit(payment.charge_of(service, journey), payment.state_of(application_id)[1]):
         return redirect(url_for("applications.pay", application_id=application_id), code=303)  # pay first, or choose how
     representative = None
-    if app_row["person_organisation_id"]:   # a client's application: who acts, under which mandate
+    if g.get("client_id"):   # a representative acts for a client: who, under which mandate
         member, mandate = representation.may_act(current_user.id, app_row["person_id"], app_row["person_organisation_id"],
                                                  "submit", app_row["service_id"], office_today().isoformat())
         if not member["verified_at"]:

@@ -7,7 +7,7 @@ then told by e-mail that something is waiting, without any content.
 """
 import json
 
-from flask import render_template, url_for
+from flask import g, render_template, url_for
 from flask_babel import force_locale
 from weasyprint import HTML
 
@@ -49,11 +49,14 @@ def _set_status(db, app_row, new, actor_id):
 
 def contact(app_row, db=None):
     """Where news about an application goes, and in which language: the e-mail address given in the application
-    (else the account's), in the language the person uses (the account's choice, else the one they applied in)."""
+    (else the account's: for a client of an organisation, the client's own linked account, never the member's), in the
+    language the person uses (the account's choice, else the client's recorded one, else the one they applied in)."""
     row = (db or get_db()).execute(
         "SELECT coalesce(json_extract(r.snapshot, '$.applicant.email'), a.email) AS email, "
-        "coalesce(a.locale, json_extract(r.snapshot, '$.language')) AS locale FROM applications p "
-        "LEFT JOIN accounts a ON a.id = p.account_id LEFT JOIN records r ON r.application_id = p.id WHERE p.id = ?",
+        "coalesce(a.locale, json_extract(pe.profile, '$.language'), json_extract(r.snapshot, '$.language')) AS locale "
+        "FROM applications p JOIN persons pe ON pe.id = p.person_id "
+        "LEFT JOIN accounts a ON a.id = CASE WHEN pe.organisation_id IS NULL THEN p.account_id ELSE pe.linked_account_id END "
+        "LEFT JOIN records r ON r.application_id = p.id WHERE p.id = ?",
         [app_row["id"]]).fetchone()
     return (row["email"], row["locale"]) if row else (None, None)
 
@@ -74,17 +77,39 @@ def _notify(app_row, kind="message", personal=False):
     """Tell whom the news is for that something is waiting; every delivery is on the case's timeline, for the office.
 
     What needs the applicant in person (fingerprints, a signature) goes to the applicant, with a copy to the
-    representative."""
+    representative; what goes to a representative goes as a copy to the client's own account too, when linked."""
     email, locale, path, representative = recipient(app_row, kind)
-    deliveries = [(email, locale, path, bool(representative))]
+    own_path = url_for("applications.show", application_id=app_row["id"])
+    deliveries = [(email, locale, path, {"representative": bool(representative)})]
     if personal and representative:
-        (own, own_locale), own_path = contact(app_row), url_for("applications.show", application_id=app_row["id"])
-        deliveries.insert(0, (own, own_locale, own_path, False))
-    for to, language, link, by_representative in deliveries:
-        if to:
+        own, own_locale = contact(app_row)
+        deliveries.insert(0, (own, own_locale, own_path, {"representative": False}))
+    if representative and (linked := representation.linked_account(app_row["person_id"])):
+        deliveries.append((linked["email"], linked["locale"], own_path, {"representative": False, "copy": True}))
+    sent = set()
+    for to, language, link, role in deliveries:
+        if to and to not in sent:
+            sent.add(to)
             notify_applicant(to, language, link)
-            _event(get_db(), app_row["id"], None, "notified", {"to": to, "representative": by_representative,
-                                                                "kind": kind})
+            _event(get_db(), app_row["id"], None, "notified", {"to": to, "kind": kind} | role)
+
+
+def retrieved(app_row, account, message, file=None):
+    """Someone on the applicant's side opened a message of the office, or one of its documents: logged with who and
+    when, for the office, since a deadline can run from it (each document every time, a message the first time)."""
+    _event(get_db(), app_row["id"], account.id, "retrieved",
+           {"by": account.email, "message_id": message["id"], "kind": message["kind"],
+            "representative": g.get("client_id") is not None} | ({"file": file["filename"]} if file else {}))
+
+
+def opened(app_row, account):
+    """The case page was shown to the account: each message of the office it had not opened yet counts as retrieved."""
+    seen = {row[0] for row in get_db().execute(
+        "SELECT json_extract(data, '$.message_id') FROM events WHERE application_id = ? AND kind = 'retrieved' "
+        "AND account_id = ? AND json_extract(data, '$.file') IS NULL", [app_row["id"], account.id])}
+    for message in messages(app_row["id"]):
+        if message["sender"] == "office" and message["id"] not in seen:
+            retrieved(app_row, account, message)
 
 
 def change_status(app_row, new, actor_id):

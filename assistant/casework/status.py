@@ -42,6 +42,9 @@ EVENTS = {
     "paid": (_l("Your payment has arrived."), _l("The fee was marked as paid.")),
     "payment_note": (None, _l("A note on the payment was written.")),  # for staff only
     "notified": (None, _l("The news was sent by e-mail.")),  # for staff only, with the address it went to
+    "retrieved": (None, _l("The office's message or document was opened by")),  # for staff only, with who opened it
+    "handed_over": (_l("You took the application over into your account."),
+                    _l("The client took the application over into their own account.")),
     "file_confirmed": (None, _l("The file number and AZR number of the person were confirmed.")),  # for staff only
 }
 

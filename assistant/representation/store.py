@@ -146,6 +146,12 @@ def mandates(person_id):
     return [_mandate(r) for r in get_db().execute("SELECT * FROM mandates WHERE person_id = ? ORDER BY id DESC", [person_id])]
 
 
+def mandate(mandate_id):
+    """One mandate as it stands now (revoked or not), or None."""
+    row = get_db().execute("SELECT * FROM mandates WHERE id = ?", [mandate_id]).fetchone()
+    return _mandate(row) if row else None
+
+
 def _mandate(row):
     return dict(row) | {"scope": json.loads(row["scope"]), "services": json.loads(row["services"]) if row["services"] else None}
 
@@ -270,3 +276,31 @@ def representatives_of(account_id):
 def require_review(organisation_id, required):
     """Set whether the organisation's applications need the client's review before submit."""
     get_db().execute("UPDATE organisations SET review_required = ? WHERE id = ?", [int(required), organisation_id])
+
+
+def hand_over(application_id, account_id):
+    """The client takes an application its representative prepared or filed over into its own linked account: the
+    account then acts in it as in its own, the representative only under its mandate. False if it is not the client's."""
+    db = get_db()
+    with db.atomic():
+        moved = db.execute("UPDATE applications SET account_id = ? WHERE id = ? AND account_id IS NOT ? AND person_id IN "
+                           "(SELECT id FROM persons WHERE linked_account_id = ?)",
+                           [account_id, application_id, account_id, account_id]).rowcount
+        if moved:
+            db.execute("INSERT INTO events (application_id, account_id, kind) VALUES (?, ?, 'handed_over')",
+                       [application_id, account_id])
+    return bool(moved)
+
+
+def linked_account(person_id):
+    """The e-mail address and language of the client's own account, when the client linked one, else None."""
+    row = get_db().execute("SELECT a.email, a.locale FROM persons p JOIN accounts a ON a.id = p.linked_account_id "
+                           "WHERE p.id = ? AND a.disabled_at IS NULL", [person_id]).fetchone()
+    return dict(row) if row else None
+
+
+def organisation_name(person_id):
+    """The name of the organisation that acts for the person, or None."""
+    row = get_db().execute("SELECT o.name FROM persons p JOIN organisations o ON o.id = p.organisation_id WHERE p.id = ?",
+                           [person_id]).fetchone()
+    return row["name"] if row else None

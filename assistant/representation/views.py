@@ -197,6 +197,17 @@ def representatives():
                            scopes=SCOPE_LABELS, mandate_kinds=MANDATE_LABELS)
 
 
+@bp.post("/applications/<application_id>/take-over")
+@login_required
+def take_over(application_id):
+    """The client takes an application its representative prepared or filed into its own account."""
+    if not store.hand_over(application_id, current_user.id):
+        abort(404)
+    flash(_("The application is now in your account. Your representative can still act in it while their mandate "
+            "covers it."))
+    return redirect(url_for("applications.show", application_id=application_id), code=303)
+
+
 @bp.post("/clients/<int:person_id>/applications/<application_id>/review")
 @login_required
 def ask_review(person_id, application_id):
