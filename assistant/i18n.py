@@ -122,6 +122,25 @@ def german(text):
         return translate(text) if isinstance(text, str) else str(text)
 
 
+def second_language():
+    """The language shown beside the page's on request: German, the office's; on a German page for a client who reads
+    another language, the client's, so that representative and client understand the same field. None: nothing."""
+    page = str(get_locale())
+    if page != "de":
+        return "de"
+    client = g.get("acting_for")
+    language = client["profile"].get("language") if client else None
+    return language if language and language != "de" else None
+
+
+def beside(text, language):
+    """A text of the page in the second language, set apart below it (its own language and direction)."""
+    with force_locale(language):
+        shown = translate(text) if isinstance(text, str) else str(text)
+    return Markup('<span class="beside" lang="{}" dir="{}">{}</span>').format(
+        language, "rtl" if language in RTL else "ltr", shown)
+
+
 def filesize(size):
     """A number of bytes as people read it, in kB or MB, in the user's language."""
     if size < 1024 * 1024:
@@ -165,12 +184,16 @@ def init_app(app):
     @app.context_processor
     def language_globals():
         lang = str(get_locale())
+        second = second_language()
+        alongside = second is not None and request.cookies.get(ALONGSIDE_COOKIE) == "1"
         return {
             "current_lang": lang,
             "current_dir": "rtl" if lang in RTL else "ltr",
             "languages": names,
             "translation_status": LANGUAGES.get(lang, "draft"),
-            "alongside": lang != "de" and request.cookies.get(ALONGSIDE_COOKIE) == "1",
+            "alongside": alongside,
+            "alongside_lang": second,
+            "beside": (lambda text: beside(text, second)) if alongside else (lambda text: ""),
             "german": german,
             "tr": tr,
             "ask_language": g.get("ask_language", False),

@@ -97,25 +97,25 @@ def test_german_alongside_shows_german_under_questions_hints_and_messages(applic
     choose_language(applicant, "ar")
     url = start(applicant, "residence-permit-extension")
     service = app.extensions["services"]["residence-permit-extension"]
-    assert soup(applicant.get(url)).select(".de") == []
+    assert soup(applicant.get(url)).select(".beside") == []
     choose_language(applicant, alongside="on", next_path=url)
     response = applicant.post(url, data=form_fields(soup(applicant.get(url))) | {"birth_date": "31.02.1990", "action": "next"})
     page = soup(response)
     de = catalog("de")
     label = page.select_one("label[for=f-birth_date]")
-    assert label.select_one(".de").text == de[service.questions["birth_date"].label].string
-    assert label.select_one(".de")["lang"] == "de"
-    assert page.select_one("#f-birth_date-hint .de").text == de[service.questions["birth_date"].hint].string
+    assert label.select_one(".beside").text == de[service.questions["birth_date"].label].string
+    assert label.select_one(".beside")["lang"] == "de"
+    assert page.select_one("#f-birth_date-hint .beside").text == de[service.questions["birth_date"].hint].string
     error = page.select_one("#f-birth_date-error")
-    assert error.select_one(".de").text == de["This date does not exist. Check the day, month and year."].string
+    assert error.select_one(".beside").text == de["This date does not exist. Check the day, month and year."].string
     assert catalog("ar")["This date does not exist. Check the day, month and year."].string in error.text
     # The live check answers in both languages too.
     partial = soup(applicant.post(f"{url}/fields/birth_date", data=form_fields(page) | {"birth_date": "1.13.1990"},
                                   headers={"HX-Request": "true"}))
-    assert partial.select_one("#f-birth_date-error .de").text == de["This date does not exist. Check the day, month and year."].string
+    assert partial.select_one("#f-birth_date-error .beside").text == de["This date does not exist. Check the day, month and year."].string
     # Switched off from the step itself, saving it.
     response = applicant.post(url, data=form_fields(page) | {"alongside": "off"})
-    assert soup(applicant.get(response.location)).select(".de") == []
+    assert soup(applicant.get(response.location)).select(".beside") == []
 
 
 def run_in(app, lang, switch_at=None, email="person@example.org"):

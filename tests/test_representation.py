@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import (csrf_of, draft_id_of, english_client, fill, jpeg_bytes, packet_of, pdf_bytes, register, soup,
+from tests.conftest import (choose_language, csrf_of, draft_id_of, english_client, fill, jpeg_bytes, packet_of, pdf_bytes, register, soup,
                             staff, submit)
 
 SERVICE = "general-enquiry"
@@ -537,3 +537,20 @@ def test_every_retrieval_of_the_offices_news_is_logged_with_who_and_when(app, ma
     assert sum("fetch@example.org" in t and "(representative)" in t for t in retrievals) == 2, retrievals
     assert any("fetch@example.org" in t and "bescheid.pdf" in t for t in retrievals)
     assert any("own-fetch@example.org" in t for t in retrievals)
+
+
+def test_a_counselor_working_in_german_shows_the_clients_language_beside_every_field(app):
+    member, lina, url, draft = client_draft(app, "beside@example.org")          # Lina reads Arabic
+    choose_language(member, "de")
+    page = soup(member.get(url))
+    assert not page.select(".beside")
+    assert page.select_one("li.alongside button")["value"] == "on"
+    choose_language(member, alongside="on", next_path=url)
+    page = soup(member.get(url))
+    label = page.select_one("main form label")
+    assert page.html["lang"] == "de" and label.select_one(".beside")["lang"] == "ar"
+    assert label.select_one(".beside")["dir"] == "rtl" and label.select_one(".beside").text != label.contents[0]
+    choose_language(member, "ar")                                            # in Arabic, German is beside it again
+    assert soup(member.get(url)).select_one("main form label .beside")["lang"] == "de"
+    choose_language(member, "de")
+    assert not soup(member.get("/clients")).select("li.alongside")            # no client, nothing beside a German page
