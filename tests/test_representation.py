@@ -554,3 +554,32 @@ def test_a_counselor_working_in_german_shows_the_clients_language_beside_every_f
     assert soup(member.get(url)).select_one("main form label .beside")["lang"] == "de"
     choose_language(member, "de")
     assert not soup(member.get("/clients")).select("li.alongside")            # no client, nothing beside a German page
+
+
+def test_the_client_gets_one_page_of_what_was_filed_in_their_language_and_german(app):
+    import unicodedata
+    from pypdf import PdfReader
+    member, lina, url, draft = client_draft(app, "paper@example.org")        # Lina reads Arabic
+    walk_and_submit(app, member, url)
+    page = soup(member.get(f"/clients/{lina}/applications/{draft}"))
+    response = member.get(page.select_one("a[href$='/summary.pdf']")["href"])
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    pdf = PdfReader(io.BytesIO(response.data))
+    assert len(pdf.pages) == 1
+    text = unicodedata.normalize("NFKC", pdf.pages[0].extract_text())
+    title = app.extensions["services"][SERVICE].title
+    assert "Beratungsstelle Nord" in text and "Lina Haddad" in text and "HADDAD LINA" in text
+    assert in_language(app, title, "de") in text
+    assert all(word in text for word in in_language(app, title, "ar").split()[:2])
+    assert packet_of(app, draft)["representative"]["client_language"] == "ar"
+    other = register(english_client(app), email="nosy@example.org")
+    assert other.get(f"/clients/{lina}/applications/{draft}/summary.pdf").status_code in (403, 404)
+
+
+def in_language(app, text, language):
+    """A text of a service file in one language."""
+    from flask_babel import force_locale
+    from assistant.i18n import translate
+    with app.test_request_context(), force_locale(language):
+        return translate(text)

@@ -36,9 +36,13 @@ def _texts(message, languages):
 
 def take(*, service, journey, documents, account_email, person_id, reference, submitted_at, payment=None, charged=None,
          representative=None):
-    """The record of a submission, as plain JSON data; `charged` is the fee computed for it (computed here if not given)."""
+    """The record of a submission, as plain JSON data; `charged` is the fee computed for it (computed here if not given).
+
+    Its texts are kept in the language of the one who submitted, in German, and for a client of a representative in
+    the client's language too."""
     language = str(get_locale())
-    both = list(dict.fromkeys([language, "de"]))
+    client = (representative or {}).get("client_language")   # a client's record also in the client's language
+    both = list(dict.fromkeys([language, *([client] if client else []), "de"]))
     steps = []
     for step in journey.steps:
         for item in journey.items(step) if step.repeat else [None]:

@@ -331,7 +331,8 @@ def submit(application_id):
             return render_check(app_row, service, journey, errors=[("#declaration", _(
                 "The office has not yet approved your organisation: you can prepare applications, but not send them."))],
                 status=403)
-        representative = representation.record_of(member, mandate, current_user.email)
+        representative = representation.record_of(member, mandate, current_user.email,
+                                                   g.acting_for["profile"].get("language", "de"))
         review = reviews.confirmed(application_id, submission.state(get_db(), application_id))
         if (member["review_required"] or reviews.latest(application_id)) and review is None:
             return render_check(app_row, service, journey, errors=[("#review", _(

@@ -180,9 +180,10 @@ def may_act(account_id, person_id, organisation_id, scope, service_id, today):
     return (member, mandate) if mandate else None
 
 
-def record_of(member, mandate, account_email):
-    """Who acted and under which mandate, as the record, the receipt and the packet keep it."""
-    return {"account_email": account_email, "member": {"id": member["id"], "role": member["role"]},
+def record_of(member, mandate, account_email, client_language):
+    """Who acted and under which mandate (and the client's language), as the record, the receipt and the packet keep it."""
+    return {"account_email": account_email, "client_language": client_language,
+            "member": {"id": member["id"], "role": member["role"]},
             "organisation": {"id": member["organisation_id"], "name": member["organisation_name"],
                              "kind": member["organisation_kind"]},
             "mandate": {k: mandate[k] for k in ("id", "kind", "scope", "services", "document_sha256", "filed_at",

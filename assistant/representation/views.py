@@ -1,14 +1,14 @@
 """An organisation's pages: create it, its clients, their mandates; acting for a client happens under /clients/<id>/."""
 import time
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
 from .. import access, audit, files
-from ..applications import drafts, submission, uploads as checks
+from ..applications import drafts, receipt, snapshot, submission, uploads as checks
 from ..casework.status import DRAFT, labels
 from ..db import get_db
 from ..definitions import Question, get_services
@@ -245,6 +245,22 @@ def review(token):
         german_rows = submission.rows_by_step(journey)
     entries = [(entry, list(zip(entry["rows"], de["rows"]))) for entry, de in zip(rows, german_rows)]
     return render_template("representation/review.html", service=service, entries=entries)
+
+
+@bp.get("/clients/<int:person_id>/applications/<application_id>/summary.pdf")
+@login_required
+def summary(person_id, application_id):
+    """One page for the client: what was filed on their behalf and under which mandate, in their language and German."""
+    g.client_id = person_id
+    row = access.acting(application_id)
+    if row["status"] == DRAFT:
+        abort(404)
+    with force_locale(g.acting_for["profile"].get("language", "de")):
+        pdf = receipt.pdf("pdf/summary.html", record=snapshot.of_case(row), client=g.acting_for, scopes=SCOPE_LABELS,
+                          mandate_kinds=MANDATE_LABELS,
+                          letters_to_representative=store.receiving(row, "messages") is not None)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename=summary-{row['reference']}.pdf"})
 
 
 def _admin():
