@@ -316,12 +316,28 @@ def pdf_bytes(pages=1):
     return out.getvalue()
 
 
-def upload(client, application_id, document_id, *named_bytes):
-    """POST files to one document of a draft, as the documents page's form does."""
-    url = f"/applications/{application_id}/documents"
+def upload(client, application_id, document_id, *named_bytes, prefix=""):
+    """POST files to one document of a draft, as the documents page's form does (`prefix`: /clients/<id>)."""
+    url = f"{prefix}/applications/{application_id}/documents"
     token = csrf_of(client, url)
     return client.post(f"{url}/{document_id}", content_type="multipart/form-data",
                        data={"csrf_token": token, "file": [(io.BytesIO(data), name) for name, data in named_bytes]})
+
+
+def organisation(app, email, name="Beratungsstelle Nord", verified=True):
+    """A logged-in member account that founded an organisation (approved by the office's admin when `verified`)."""
+    from flask.testing import FlaskClient
+    member = register(FlaskClient(app, use_cookies=True), email=email)
+    member.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = submit(member, "/organisations/new", {"name": name, "kind": "counselling_service", "address": "Hafen 1"},
+                      action=None)
+    assert response.status_code == 302 and response.location.endswith("/clients")
+    if verified:
+        admin = staff(app, "admin", f"admin-{email}")
+        page = soup(admin.get("/office/organisations"))
+        form = next(f for f in page.select("main form") if name in f.find_parent("tr").text)
+        assert admin.post(form["action"], data={"csrf_token": csrf_of(admin, "/office/organisations")}).status_code == 303
+    return member
 
 
 def answer_all(client, service, url, choose=None):

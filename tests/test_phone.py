@@ -336,3 +336,105 @@ def test_a_family_of_three_is_added_one_removed_and_the_application_sent_on_a_ph
         context.close()
     members = packet_of(app, draft)["data"]["answers"]["members"]
     assert [m["member_given_names"] for m in members] == ["Lina", "Fatima"]
+
+
+def test_a_counselor_files_for_a_client_who_confirms_in_arabic_on_her_own_phone(browser, live_server, app, mailbox):
+    """A counselor at 360 px creates a client, records the mandate, starts the residence-permit extension in German
+    with Arabic beside it and sends the review link; the client confirms in Arabic on her own phone; the counselor
+    submits, answers the office's request, and the decision reaches the counselor, who holds the power of attorney."""
+    import io
+    import re
+    import yaml
+    from tests.conftest import (ARTIFACTS, ROOT, csrf_of, draft_id_of, fill, jpeg_bytes, organisation, pdf_bytes, soup, staff,
+                                upload)
+    member = organisation(app, "berater@example.org")
+    table = yaml.safe_load((ROOT / "tests" / "walks" / "residence-permit-extension.yaml").read_text(encoding="utf-8"))
+    answers = table["defaults"] | table["branches"][0]["answers"]
+    service = app.extensions["services"]["residence-permit-extension"]
+    counselor, page = phone_page(browser, "de")
+    own_phone, client_page = phone_page(browser, "ar")
+    try:
+        log_in(page, live_server, "berater@example.org")
+        page.wait_for_url("**/clients")
+        page.goto(f"{live_server}/clients/new")
+        assert_fits(page, "new client")
+        for name, value in (("family_name", "Haddad"), ("given_names", "Lina"), ("name_in_passport", "HADDAD LINA"),
+                            ("birth_date", "27.03.1990")):
+            page.fill(f"main [name={name}]", value)
+        page.select_option("#c-language", "ar")
+        with page.expect_navigation():
+            page.click("main button.primary")
+        prefix = page.url.removeprefix(live_server)
+        assert re.fullmatch(r"/clients/\d+", prefix), prefix
+        page.click("details:has(form[action$='/mandates']) > summary")
+        page.check("#m-scope-all")
+        page.set_input_files("#m-file", files=[{"name": "vollmacht.pdf", "mimeType": "application/pdf",
+                                                "buffer": pdf_bytes()}])
+        with page.expect_navigation():
+            page.click("form[action$='/mandates'] button.primary")
+        assert_fits(page, "client")
+        with page.expect_navigation():
+            page.click(f"form[action$='/services/{service.id}/start'] button")
+        with page.expect_navigation():
+            page.click("li.alongside button")                            # the client's language beside every field
+        assert page.locator("main form label .beside[lang=ar]").count() > 0
+        assert_fits(page, "a step with Arabic beside it")
+        url = page.url.removeprefix(live_server)
+        draft = draft_id_of(url)
+        while not url.endswith(("/documents", "/check")):               # the other steps, typed as in the walk tests
+            url = fill(member, url, service, answers)
+        for section in soup(member.get(f"{prefix}/applications/{draft}/documents")).select("section.document"):
+            assert upload(member, draft, section["id"][2:], ("scan.jpg", jpeg_bytes((600, 400))), prefix=prefix
+                          ).status_code == 303
+        check = f"{prefix}/applications/{draft}/check"
+        if soup(member.get(check)).select_one("a.button[href$='/pay']"):
+            member.post(f"{prefix}/applications/{draft}/pay",
+                        data={"csrf_token": csrf_of(member, f"{prefix}/applications/{draft}/pay"), "method": "invoice"})
+        page.goto(f"{live_server}{check}")
+        with page.expect_navigation():
+            page.click("form[action$='/review'] button")
+        link = re.search(r"https?://\S+/review/[\w-]+", page.inner_text("main")).group()
+        # The client, on her own phone, without an account: Arabic, German beside it.
+        client_page.goto(link)
+        assert client_page.get_attribute("html", "lang") == "ar" and client_page.get_attribute("html", "dir") == "rtl"
+        assert client_page.locator("main [lang=de]").count() > 0
+        assert_fits(client_page, "review")
+        with client_page.expect_navigation():
+            client_page.click("button[name=decision][value=confirmed]")
+        # The counselor sends it.
+        page.goto(f"{live_server}{check}")
+        page.check("#declaration")
+        with page.expect_navigation():
+            page.click("form[action$='/submit'] button.primary")
+        assert "submitted=1" in page.url
+        assert_fits(page, "sent")
+        # The office asks for a document; the counselor answers from the phone.
+        clerk = staff(app, email="clerk-phone@example.org")
+        case = f"/office/cases/{draft}"
+        mailbox.clear()
+        clerk.post(f"{case}/messages", data={"csrf_token": csrf_of(clerk, case), "kind": "request",
+                                             "body": "Bitte den Mietvertrag nachreichen.", "due_date": "2031-01-12"})
+        assert [m["To"] for m in mailbox] == ["berater@example.org"]
+        page.goto(f"{live_server}{prefix}/applications/{draft}")
+        form = page.locator("#conversation form.reply")
+        form.locator("textarea").fill("Der Mietvertrag ist angehängt.")
+        form.locator("input[type=file]").set_input_files(files=[{"name": "mietvertrag.jpg", "mimeType": "image/jpeg",
+                                                                 "buffer": jpeg_bytes((600, 400))}])
+        with page.expect_navigation():
+            form.locator("button").click()
+        assert "Der Mietvertrag ist angehängt." in soup(clerk.get(case)).select_one("#conversation").text
+        # The decision goes to the counselor: a power of attorney for all acts, on file (§ 7 Abs. 1 VwZG).
+        mailbox.clear()
+        clerk.post(f"{case}/messages", content_type="multipart/form-data", data={
+            "csrf_token": csrf_of(clerk, case), "kind": "decision", "body": "Bescheid",
+            "file": (io.BytesIO(pdf_bytes()), "bescheid.pdf")})
+        assert [m["To"] for m in mailbox] == ["berater@example.org"]
+        page.goto(f"{live_server}{prefix}/applications/{draft}")
+        assert page.locator("#conversation a", has_text="bescheid.pdf").count() == 1
+        timeline = soup(clerk.get(case)).select_one("ul.timeline").text
+        assert "berater@example.org" in timeline.split("opened by")[1]              # its retrieval, logged for the office
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "counselor-case-360.png"), full_page=True)
+    finally:
+        counselor.close()
+        own_phone.close()

@@ -7,29 +7,14 @@ from datetime import date, timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import (choose_language, csrf_of, draft_id_of, english_client, fill, jpeg_bytes, packet_of, pdf_bytes, register, soup,
-                            staff, submit)
+from tests.conftest import (choose_language, csrf_of, draft_id_of, english_client, fill, jpeg_bytes, organisation, packet_of,
+                            pdf_bytes, register, soup, staff, submit, upload)
 
 SERVICE = "general-enquiry"
 ANSWERS = {"topic": "permit"}
 LINA = {"family_name": "Haddad", "given_names": "Lina", "name_in_passport": "HADDAD LINA", "birth_date": "27.03.1990",
         "email": "lina@example.org"}
 OMAR = {"family_name": "Khalil", "given_names": "Omar", "name_in_passport": "KHALIL OMAR", "birth_date": "01.01.1980"}
-
-
-def organisation(app, email, name="Beratungsstelle Nord", verified=True):
-    """A member account that founded an organisation (approved by the office's admin when `verified`)."""
-    member = register(FlaskClient(app, use_cookies=True), email=email)
-    member.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    response = submit(member, "/organisations/new", {"name": name, "kind": "counselling_service", "address": "Hafen 1"},
-                      action=None)
-    assert response.status_code == 302 and response.location.endswith("/clients")
-    if verified:
-        admin = staff(app, "admin", f"admin-{email}")
-        page = soup(admin.get("/office/organisations"))
-        form = next(f for f in page.select("main form") if name in f.find_parent("tr").text)
-        assert admin.post(form["action"], data={"csrf_token": csrf_of(admin, "/office/organisations")}).status_code == 303
-    return member
 
 
 def new_client(member, profile, language="ar"):
@@ -100,9 +85,7 @@ def walk_and_submit(app, member, url):
 
 
 def upload_for(member, prefix, draft, document_id):
-    url = f"{prefix}/applications/{draft}/documents"
-    return member.post(f"{url}/{document_id}", content_type="multipart/form-data",
-                       data={"csrf_token": csrf_of(member, url), "file": [(io.BytesIO(jpeg_bytes((300, 200))), "scan.jpg")]})
+    return upload(member, draft, document_id, ("scan.jpg", jpeg_bytes((300, 200))), prefix=prefix)
 
 
 def test_a_counselor_submits_for_a_client_and_the_packet_names_who_acted_under_which_mandate(app, mailbox):
