@@ -503,6 +503,12 @@ def test_a_linked_client_gets_copies_reads_the_case_and_can_take_it_over(app, ma
     assert member.get(f"/clients/{lina}/applications/{draft}").status_code == 200   # the mandate still covers the rep
     stranger = register(english_client(app), email="stranger-take@example.org")
     assert stranger.post(take["action"], data={"csrf_token": csrf_of(stranger, "/dashboard")}).status_code == 404
+    # A draft taken over is the client's to finish and send, without a representative in its record.
+    second = draft_id_of(start_for(member, lina))
+    take = soup(own.get("/dashboard")).select_one(f"form[action='/applications/{second}/take-over']")
+    assert own.post(take["action"], data={"csrf_token": csrf_of(own, "/dashboard")}).status_code == 303
+    assert walk_and_submit(app, own, own.get(f"/applications/{second}").location) == second
+    assert packet_of(app, second)["representative"] is None
 
 
 def test_every_retrieval_of_the_offices_news_is_logged_with_who_and_when(app, mailbox):
