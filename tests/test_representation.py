@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import (choose_language, csrf_of, draft_id_of, english_client, fill, jpeg_bytes, organisation, packet_of,
+from tests.conftest import (ARTIFACTS, choose_language, csrf_of, draft_id_of, english_client, fill, jpeg_bytes, organisation, packet_of,
                             pdf_bytes, register, soup, staff, submit, upload)
 
 SERVICE = "general-enquiry"
@@ -554,6 +554,8 @@ def test_the_client_gets_one_page_of_what_was_filed_in_their_language_and_german
     response = member.get(page.select_one("a[href$='/summary.pdf']")["href"])
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "client-summary-ar.pdf").write_bytes(response.data)       # for people to look at
     pdf = PdfReader(io.BytesIO(response.data))
     assert len(pdf.pages) == 1
     text = unicodedata.normalize("NFKC", pdf.pages[0].extract_text())
