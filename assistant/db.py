@@ -1,4 +1,5 @@
 """The SQLite database: one sqlite-utils Database per request, migrations, CLI."""
+import contextlib
 import sqlite3
 from datetime import datetime, timezone
 
@@ -10,6 +11,33 @@ from flask import current_app, g
 from migrations import migrations
 
 
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database whose transactions take the write lock when they begin (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads and then writes fails at once with "database is locked" when another
+    connection committed in between: SQLite cannot wait for a lock its read snapshot can no longer get. Taken
+    up front, the lock is waited for (the busy timeout), so concurrent submits queue instead of failing."""
+
+    @contextlib.contextmanager
+    def atomic(self):
+        if self.conn.in_transaction:      # nested: a savepoint, as sqlite-utils does it
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+
 def connect(path):
     """Open the database file with WAL, foreign keys and a busy timeout for concurrent writers."""
     conn = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
@@ -17,7 +45,7 @@ def connect(path):
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
-    return sqlite_utils.Database(conn)
+    return Database(conn)
 
 
 def now():

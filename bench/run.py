@@ -1,10 +1,16 @@
 """`make bench`: the app under gunicorn with production settings, driven from a second process on 127.0.0.1.
 
-Prints requests per second and p50/p95/p99 latency for a live field check, a step GET, a step POST and a
-submission at 1, 10 and 50 concurrent users, the peak memory of each gunicorn worker, and how long the first
-page of an application takes to arrive in Chromium over an emulated slow 3G connection. Figures, not tests.
+Every figure is printed with its ratio to a floor measured in the same run: a floor endpoint (the same app, middleware,
+session, login and CSRF handling, a view that returns a constant; bench/app.py) for the requests, and a floor PDF (the
+receipt's text as plain paragraphs, same fonts and PDF/A, drawn by WeasyPrint) for the receipt. Two kinds of load:
+back to back (each user sends its next request when the answer is in: capacity) and open loop (requests on a fixed
+schedule, latency counted from when each was due, so a slow server cannot slow the load down: no coordinated omission),
+with the rate actually served and the load generator's own CPU. Then the peak memory of each gunicorn worker and the
+first page of an application over slow 3G. Figures, not tests.
 """
 import http.client
+import html
+import json
 import os
 import random
 import re
@@ -27,6 +33,10 @@ sys.path.insert(0, str(ROOT))
 LEVELS = (1, 10, 50)
 SECONDS = 4.0            # per scenario and level
 SUBMITS_PER_USER = 2     # a submission uses a draft up, so these are counted, not timed
+SUBMIT_RATES = (5, 10, 20)          # open loop: submits per second offered
+CHECK_RATES = (200, 500, 1000)      # open loop: live checks per second offered
+SPARE_DRAFTS = 4 * -(-max(SUBMIT_RATES) * int(SECONDS) * len(SUBMIT_RATES) // max(LEVELS))   # per user, for the open loop
+PDF_ROUNDS = 15
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 PASSWORD = "bench password 1"
@@ -43,13 +53,17 @@ def prepare(folder, users):
     """A database with `users` applicants, each with one complete draft per submission to come."""
     from assistant import create_app
     from assistant.db import migrate
-    from tests.conftest import english_client, register, submit_application  # the same real flows the tests use
+    from tests.conftest import choose_language, english_client, register, submit_application  # the tests' real flows
     database = folder / "bench.sqlite"
     migrate(str(database))
     app = create_app({"DATABASE": str(database), "SECRET_KEY": "bench", "FILES_DIR": str(folder / "files"), "TESTING": True})
     client = english_client(app)
     register(client, email="template@example.org")
     template, _ = submit_application(client, app, "declaration-of-commitment")  # answers and files to copy
+    arabic = english_client(app)
+    register(arabic, email="arabic@example.org")
+    choose_language(arabic, "ar")
+    arabic_draft, _ = submit_application(arabic, app, "declaration-of-commitment")
     db = sqlite3.connect(database)  # the template stays submitted: a submitted application is a record
     with app.app_context():
         from assistant.identity import create_account
@@ -60,7 +74,7 @@ def prepare(folder, users):
     columns = [c[1] for c in db.execute("PRAGMA table_info(files)")]
     for (account_id,) in rows:
         person = db.execute("SELECT id FROM persons WHERE account_id = ?", [account_id]).fetchone()[0]
-        for _ in range(1 + SUBMITS_PER_USER * len(LEVELS)):
+        for _ in range(1 + SUBMITS_PER_USER * len(LEVELS) + SPARE_DRAFTS):
             new = secrets.token_urlsafe(12)
             db.execute("INSERT INTO applications (id, person_id, account_id, service_id, service_version) "
                        "SELECT ?, ?, ?, service_id, service_version FROM applications WHERE id = ?", [new, person, account_id, template])
@@ -72,7 +86,9 @@ def prepare(folder, users):
                 shutil.copy(folder / "files" / f[columns.index("storage_name")], folder / "files" / values["storage_name"])
                 db.execute(f"INSERT INTO files ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})", [values[c] for c in columns])
     db.commit()
-    return database
+    records = {language: json.loads(db.execute("SELECT snapshot FROM records WHERE application_id = ?", [draft]).fetchone()[0])
+               for language, draft in (("en", template), ("ar", arabic_draft))}
+    return database, app, records
 
 
 class User:
@@ -110,6 +126,8 @@ class User:
 
 
 SCENARIOS = {
+    "floor": lambda u: u.request("POST", "/bench/floor", {"csrf_token": u.token, "birth_place": "Homs"},
+                                 {"HX-Request": "true"}),
     "field check": lambda u: u.request("POST", f"/applications/{u.draft}/steps/guarantor/fields/birth_place",
                                        {"csrf_token": u.token, "birth_place": "Homs"}, {"HX-Request": "true"}),
     "step GET": lambda u: u.request("GET", f"/applications/{u.draft}/steps/guarantor"),
@@ -157,14 +175,92 @@ def run_submits(users, level):
 
     def drive(user):
         for _ in range(SUBMITS_PER_USER):
-            draft = user.drafts.pop()
             t = time.perf_counter()
-            status, _ = user.request("POST", f"/applications/{draft}/submit", {"csrf_token": user.token, "declaration": "yes"})
+            status, _ = submit_next(user)
             with lock:
                 latencies.append((time.perf_counter() - t) * 1000)
             assert status == 303, status
 
     return in_parallel(drive, users[:level], latencies)
+
+
+def submit_next(user):
+    """The user submits its next complete draft."""
+    return user.request("POST", f"/applications/{user.drafts.pop()}/submit", {"csrf_token": user.token, "declaration": "yes"})
+
+
+def open_loop(users, send, rate, seconds=SECONDS):
+    """`rate` requests per second on a fixed schedule, each sent by whichever user is free; returns (rate served,
+    latencies in ms counted from when each request was due, the generator's CPU in % of one core)."""
+    count, lock, latencies, ends = int(rate * seconds), threading.Lock(), [], []
+    slots = iter(range(count))
+    start = time.perf_counter() + 0.05
+
+    def drive(user):
+        while True:
+            with lock:
+                slot = next(slots, None)
+            if slot is None:
+                return
+            due = start + slot / rate
+            time.sleep(max(0.0, due - time.perf_counter()))
+            status, _ = send(user)
+            end = time.perf_counter()
+            assert status < 400, status
+            with lock:
+                latencies.append((end - due) * 1000)
+                ends.append(end)
+
+    cpu = time.process_time()
+    in_parallel(drive, users, [])
+    wall = max(ends) - start
+    return count / wall, latencies, 100 * (time.process_time() - cpu) / wall
+
+
+def floor_html(receipt_html):
+    """The receipt's text as plain paragraphs, with the receipt's fonts and page: what WeasyPrint needs at least."""
+    style = re.search(r"<style>.*?</style>", receipt_html, re.S).group()
+    head = re.search(r"<html[^>]*>", receipt_html).group()
+    body = re.search(r"<body>(.*)</body>", receipt_html, re.S).group(1)
+    lines = [html.unescape(line).strip() for line in re.sub(r"<[^>]+>", "\n", body).split("\n")]
+    return (f"<!doctype html>{head}<head><meta charset=utf-8>{style}</head><body>"
+            + "".join(f"<p>{html.escape(line)}</p>" for line in lines if line) + "</body></html>")
+
+
+def pdf_figures(app, records):
+    """p50 of drawing the receipt and the floor PDF of the same text, per language, in this process."""
+    from flask import current_app, render_template
+    from flask_babel import force_locale
+    from weasyprint import HTML
+    from assistant.applications import receipt
+    rows = []
+    with app.test_request_context():
+        for language, record in records.items():
+            with force_locale(language):
+                page = render_template("pdf/receipt.html", record=record)
+                floor = floor_html(page)
+
+                def floor_pdf():
+                    return HTML(string=floor, base_url=current_app.config["STATIC_DIR"]).write_pdf(
+                        pdf_variant="pdf/a-3b", font_config=receipt.font_config())
+
+                receipt.render(record), floor_pdf()          # warm: fonts, templates
+                times = {}
+                for name, draw in (("receipt", lambda: receipt.render(record)), ("floor PDF", floor_pdf)):
+                    times[name] = []
+                    for _ in range(PDF_ROUNDS):
+                        t = time.perf_counter()
+                        draw()
+                        times[name].append((time.perf_counter() - t) * 1000)
+                rows.append((language, statistics.median(times["receipt"]), statistics.median(times["floor PDF"])))
+    return rows
+
+
+def machine():
+    """The CPU model, cores and memory of this machine, for the figures' caption."""
+    cpu = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
+    memory = int(re.search(r"^MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text(), re.M).group(1)) / 1024 / 1024
+    return f"{cpu.group(1) if cpu else 'unknown CPU'}, {os.cpu_count()} cores, {memory:.0f} GB"
 
 
 def percentile(values, p):
@@ -213,17 +309,30 @@ def slow_3g_first_page(port):
         return elapsed
 
 
+def table(title, header, rows):
+    """Print a table of figures."""
+    print(f"\n{title}\n")
+    print("  ".join(f"{h:>{w}}" for h, w in header))
+    for row in rows:
+        print("  ".join(f"{v:>{w}.{1 if isinstance(v, float) else 0}f}" if isinstance(v, (int, float)) else f"{v:>{w}}"
+                        for v, (_h, w) in zip(row, header)), flush=True)
+
+
 def main():
     """Prepare, serve, measure, print."""
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
     print(f"Preparing {max(LEVELS)} applicants with complete drafts ...", flush=True)
-    database = prepare(folder, max(LEVELS))
+    database, app, records = prepare(folder, max(LEVELS))
+    print(f"\nMachine: {machine()}")
+    table("Drawing the PDF (in this process): receipt against the floor PDF of the same text",
+          [("language", 8), ("receipt p50 ms", 15), ("floor PDF p50 ms", 17), ("ratio", 6)],
+          [(language, receipt_ms, floor_ms, receipt_ms / floor_ms) for language, receipt_ms, floor_ms in pdf_figures(app, records)])
     port = free_port()
     env = os.environ | {"ASSISTANT_ENV": "production", "ASSISTANT_SECRET_KEY": secrets.token_hex(32), "ASSISTANT_DATABASE": str(database),
                         "ASSISTANT_FILES_DIR": str(folder / "files"), "ASSISTANT_INSTANCE_PATH": str(folder),
                         "ASSISTANT_SECURE_COOKIES": "0"}  # plain HTTP on 127.0.0.1; behind TLS in production
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(WORKERS), "--threads", str(THREADS),
-               "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+               "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.app:app"]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         for _ in range(100):
@@ -233,21 +342,37 @@ def main():
             except OSError:
                 time.sleep(0.1)
         users = [User(port, f"user{i}@example.org") for i in range(max(LEVELS))]
-        print(f"\ngunicorn {WORKERS} workers x {THREADS} threads, {os.cpu_count()} CPUs, {SECONDS:.0f} s per run\n")
-        print("Back to back: every user sends its next request as soon as the answer is in (capacity)\n")
-        print(f"{'scenario':<12} {'users':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'requests':>9}")
+        print(f"\ngunicorn {WORKERS} workers x {THREADS} threads, {SECONDS:.0f} s per run")
+        header = [("scenario", 12), ("users", 5), ("req/s", 8), ("p50 ms", 8), ("p95 ms", 8), ("p99 ms", 8),
+                  ("requests", 8), ("p50/floor", 9)]
+        rows, floor = [], {}
         for scenario in [*SCENARIOS, "submit"]:
             for level in LEVELS:
                 rate, latencies = run_submits(users, level) if scenario == "submit" else run(users, scenario, level)
-                print(f"{scenario:<12} {level:>5} {rate:>8.1f} {statistics.median(latencies):>8.1f} "
-                      f"{percentile(latencies, 95):>8.1f} {percentile(latencies, 99):>8.1f} {len(latencies):>9}", flush=True)
-        print("\nAt a person's pace: each user sends one request per second (a live check as someone types)\n")
-        print(f"{'scenario':<12} {'users':>5} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'requests':>9}")
-        for scenario in SCENARIOS:
+                p50 = statistics.median(latencies)
+                floor.setdefault(level, p50)                     # the floor is the first scenario
+                rows.append((scenario, level, rate, p50, percentile(latencies, 95), percentile(latencies, 99),
+                             len(latencies), p50 / floor[level]))
+        table("Back to back: every user sends its next request as soon as the answer is in (capacity)", header, rows)
+        open_header = [("scenario", 12), ("offered/s", 9), ("served/s", 8), ("p50 ms", 8), ("p95 ms", 8), ("p99 ms", 8),
+                       ("generator CPU %", 15)]
+        rows = []
+        for scenario, rates, send in (("floor", CHECK_RATES, SCENARIOS["floor"]),
+                                      ("field check", CHECK_RATES, SCENARIOS["field check"]),
+                                      ("submit", SUBMIT_RATES, submit_next)):
+            for offered in rates:
+                served, latencies, cpu = open_loop(users, send, offered)
+                rows.append((scenario, offered, served, statistics.median(latencies), percentile(latencies, 95),
+                             percentile(latencies, 99), cpu))
+        table("Open loop: requests on a fixed schedule, latency counted from when each was due", open_header, rows)
+        rows = []
+        for scenario in ("floor", "field check", "step GET", "step POST"):
             for level in LEVELS:
                 rate, latencies = run(users, scenario, level, pace=1.0)
-                print(f"{scenario:<12} {level:>5} {rate:>8.1f} {statistics.median(latencies):>8.1f} "
-                      f"{percentile(latencies, 95):>8.1f} {percentile(latencies, 99):>8.1f} {len(latencies):>9}", flush=True)
+                rows.append((scenario, level, rate, statistics.median(latencies), percentile(latencies, 95),
+                             percentile(latencies, 99), len(latencies)))
+        table("At a person's pace: each user sends one request per second (a live check as someone types)",
+              header[:-1], rows)
         peaks = peak_memory(server.pid)
         print(f"\npeak memory per worker: {', '.join(f'{m:.0f} MB' for m in peaks)}")
         print(f"first page of an application over slow 3G (2 s latency, 400 kbit/s), cold cache: "

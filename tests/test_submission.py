@@ -220,3 +220,22 @@ def test_the_confirmation_and_every_later_news_go_to_the_applications_address_in
         from assistant.casework import commands
         commands.change_status(access.load(draft), "received", None)
     assert mailbox[-1]["To"] == "person@example.org" and "/applications/" in mailbox[-1].get_content()
+
+
+def test_a_transaction_that_read_before_another_writer_committed_still_writes(db_path):
+    """Found by the bench (50 users submitting): a read-then-write transaction failed at once with "database is
+    locked" when another writer committed in between. Transactions take the write lock when they begin; the other
+    writer waits for it instead."""
+    from assistant.db import connect
+    mine, other = connect(db_path), connect(db_path)
+    other.conn.execute("PRAGMA busy_timeout = 50")
+    try:
+        with mine.atomic():
+            before = mine.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+            with pytest.raises(sqlite3.OperationalError, match="locked"):       # the other one waits (here: gives up)
+                other.execute("INSERT INTO audit_log (actor, action) VALUES ('other', 'write')")
+            mine.execute("INSERT INTO audit_log (actor, action) VALUES ('mine', 'write')")
+        assert mine.execute("SELECT count(*) FROM audit_log").fetchone()[0] == before + 1
+    finally:
+        mine.close()
+        other.close()

@@ -12,13 +12,18 @@ from weasyprint.text.fonts import FontConfiguration
 _fonts = threading.local()   # a FontConfiguration is not shared between threads
 
 
-def pdf(template, **context):
-    """A PDF/A-3b from one of the templates in pdf/."""
+def font_config():
+    """This thread's font configuration."""
     if not hasattr(_fonts, "config"):
         _fonts.config = FontConfiguration()
+    return _fonts.config
+
+
+def pdf(template, **context):
+    """A PDF/A-3b from one of the templates in pdf/."""
     html = render_template(template, **context)
     return HTML(string=html, base_url=current_app.config["STATIC_DIR"]).write_pdf(pdf_variant="pdf/a-3b",
-                                                                                  font_config=_fonts.config)
+                                                                                  font_config=font_config())
 
 
 def render(record):

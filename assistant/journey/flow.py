@@ -118,11 +118,18 @@ class Journey:
         return next((s for s in self.steps if not self.done(s)), None)
 
     def may_visit(self, step):
-        """A step may be opened when it applies and every step before it is complete."""
+        """A step may be opened when it applies and every step before it was sent complete.
+
+        Sent complete is what was remembered when each step was sent: the stored answers are not validated again
+        here (that cost grew with every step), but on check answers and at submit (`first_unfinished`)."""
         if step not in self.steps:
             return False
-        first = self.first_unfinished()
-        return first is None or self.steps.index(step) <= self.steps.index(first)
+        for earlier in self.steps:
+            if earlier is step:
+                return True
+            if earlier.stop or earlier.id not in self.confirmed:
+                return False
+        return False
 
     def position(self, step):
         """(number of this step, number of steps) for "step N of M"."""
