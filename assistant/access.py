@@ -67,7 +67,7 @@ def can_act(account, application, scope=None):
 def _own_client_account(account, application, scope):
     """The client's own account, linked to the person an organisation acts for: it sees the submitted cases; it acts in
     an application once it took it over into the account (the representative then acts only under its mandate)."""
-    if application["person_linked_account_id"] != account.id:
+    if application["person_linked_account_id"] != account.id or account.is_member:
         return False
     if application["account_id"] == account.id:
         return True

@@ -449,3 +449,12 @@ def _representation(db):
             expires_at TEXT NOT NULL,
             used_at TEXT
         )""")
+
+
+@migrations(name="0013_joining_codes")
+def _joining_codes(db):
+    """A one-time code says what it is for: linking an applicant's account to a client (`client`), or adding the
+    account that made it as a member of an organisation (`member`), so that no account is made a member without its
+    consent."""
+    db.execute("ALTER TABLE link_codes ADD COLUMN purpose TEXT NOT NULL DEFAULT 'client' "
+               "CHECK (purpose IN ('client', 'member'))")

@@ -406,7 +406,7 @@ def test_a_counselor_files_for_a_client_who_confirms_in_arabic_on_her_own_phone(
         page.check("#declaration")
         with page.expect_navigation():
             page.click("form[action$='/submit'] button.primary")
-        assert "submitted=1" in page.url
+        assert "submitted=1" in page.url and page.locator("main .panel[role=status] .ref").count() == 1
         assert_fits(page, "sent")
         # The office asks for a document; the counselor answers from the phone.
         clerk = staff(app, email="clerk-phone@example.org")

@@ -17,6 +17,19 @@ LINA = {"family_name": "Haddad", "given_names": "Lina", "name_in_passport": "HAD
 OMAR = {"family_name": "Khalil", "given_names": "Omar", "name_in_passport": "KHALIL OMAR", "birth_date": "01.01.1980"}
 
 
+def code_of(account, action="code"):
+    """The one-time code an account makes under "Representatives": `code` to link it as a client, `join` to join."""
+    assert account.post("/representatives", data={"csrf_token": csrf_of(account, "/representatives"),
+                                                  "action": action}).status_code == 303
+    return re.search(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", soup(account.get("/representatives")).text).group()
+
+
+def join(admin, account, role="counselor"):
+    """The account makes a joining code and the organisation's admin adds it with it."""
+    data = {"csrf_token": csrf_of(admin, "/organisation"), "code": code_of(account, "join"), "role": role}
+    assert admin.post("/organisation/members", data=data).status_code == 303
+
+
 def new_client(member, profile, language="ar"):
     """Create a client through the form; returns its id."""
     response = submit(member, "/clients/new", profile | {"language": language}, action=None)
@@ -81,6 +94,7 @@ def walk_and_submit(app, member, url):
     response = member.post(f"{prefix}/applications/{draft}/submit",
                            data={"csrf_token": csrf_of(member, check), "declaration": "yes"})
     assert response.status_code == 303 and "submitted=1" in response.location, soup(response).select(".error-summary li")
+    assert member.get(response.location).status_code == 200                 # "Application sent", with its reference
     return draft
 
 
@@ -154,21 +168,15 @@ def build(rule, values):
 
 
 def test_everyone_but_the_assigned_member_under_a_current_mandate_is_refused_on_every_client_route(app):
-    from assistant.db import get_db
-    from assistant.representation import store
     member, lina, url, draft = client_draft(app, "owner@example.org")
     service = app.extensions["services"][SERVICE]
     values = {"person_id": lina, "client_id": lina, "application_id": draft, "service_id": SERVICE,
               "step_id": service.steps[0].id, "question_id": service.steps[0].questions[0].id, "document_id": "attachments",
               "file_id": "x", "message_id": 1, "key": "k", "number": 1, "mandate_id": 1}
     colleague = register(FlaskClient(app, use_cookies=True), email="colleague@example.org")
+    join(member, colleague)                                          # the same organisation, not assigned to Lina
     other = organisation(app, "other@example.org", name="Kanzlei Süd")
     applicant = register(FlaskClient(app, use_cookies=True), email="someone@example.org")
-    with app.app_context():
-        db = get_db()
-        account = db.execute("SELECT id FROM accounts WHERE email = 'colleague@example.org'").fetchone()[0]
-        organisation_id = db.execute("SELECT organisation_id FROM persons WHERE id = ?", [lina]).fetchone()[0]
-        store.add_member(organisation_id, account, "counselor")      # the same organisation, not assigned to Lina
     routes = client_routes(app)
     assert len(routes) >= 25
     for who, client in [("colleague", colleague), ("other organisation", other), ("applicant", applicant),
@@ -259,8 +267,10 @@ def test_the_admin_adds_a_colleague_assigns_a_client_and_access_ends_when_the_co
     mandate(admin, lina)
     colleague = register(FlaskClient(app, use_cookies=True), email="mate@example.org")
     token = csrf_of(admin, "/organisation")
-    assert admin.post("/organisation/members", data={"csrf_token": token, "email": "mate@example.org",
+    assert admin.post("/organisation/members", data={"csrf_token": token, "code": "ABCD-1234-EF56",
                                                      "role": "counselor"}).status_code == 303
+    assert "mate@example.org" not in soup(admin.get("/organisation")).text   # no account joins without its own code
+    join(admin, colleague)
     page = soup(admin.get("/organisation"))
     assert "mate@example.org" in page.text
     mate = next(o["value"] for o in page.select(f"#a-{lina} option") if o.text == "mate@example.org")
@@ -272,6 +282,9 @@ def test_the_admin_adds_a_colleague_assigns_a_client_and_access_ends_when_the_co
     assert admin.post(leave, data={"csrf_token": token}).status_code == 303
     assert colleague.get(url).status_code == 404 and colleague.get(f"/clients/{lina}").status_code == 403
     assert admin.get(url).status_code == 200                                  # the organisation's mandate stays
+    assert colleague.get("/profile").status_code == 200                       # and the colleague may apply again
+    assert colleague.post("/services/general-enquiry/start",
+                          data={"csrf_token": csrf_of(colleague, "/profile")}).status_code == 302
 
 
 def test_the_counselors_list_puts_the_most_urgent_client_first_and_finds_names_in_both_spellings(app):
@@ -491,6 +504,8 @@ def test_a_linked_client_gets_copies_reads_the_case_and_can_take_it_over(app, ma
     assert "Bitte" in case.select_one("#conversation").text and not case.select("form.reply")   # reads, does not answer
     write = {"csrf_token": csrf_of(own, f"/applications/{draft}"), "body": "Hier"}
     assert own.post(f"/applications/{draft}/messages", data=write).status_code == 404
+    assert own.post(f"/applications/{draft}/pay", data=write | {"method": "invoice"}).status_code == 404
+    assert own.post(f"/applications/{draft}/profile", data=write).status_code == 404
     personal = office_sends(clerk, draft, "request", mailbox, personal="yes",
                             due_date=(date.today() + timedelta(days=9)).isoformat())
     assert personal == sorted([packet_of(app, draft)["applicant"]["email"], "linked@example.org", "own-linked@example.org"])
@@ -525,7 +540,7 @@ def test_every_retrieval_of_the_offices_news_is_logged_with_who_and_when(app, ma
     assert len(retrievals) == 3, retrievals
     assert sum("fetch@example.org" in t and "(representative)" in t for t in retrievals) == 2, retrievals
     assert any("fetch@example.org" in t and "bescheid.pdf" in t for t in retrievals)
-    assert any("own-fetch@example.org" in t for t in retrievals)
+    assert any("own-fetch@example.org" in t and "(not the recipient)" in t for t in retrievals)   # a copy starts nothing
 
 
 def test_a_counselor_working_in_german_shows_the_clients_language_beside_every_field(app):
@@ -574,3 +589,51 @@ def in_language(app, text, language):
     from assistant.i18n import translate
     with app.test_request_context(), force_locale(language):
         return translate(text)
+
+
+def test_a_member_is_never_a_client_and_a_linked_client_is_not_linked_again(app):
+    member, lina, url, draft = client_draft(app, "never@example.org")
+    assert member.get("/representatives").status_code == 403                 # a member makes no codes
+    applicant = register(english_client(app), email="later-member@example.org")
+    old_code = code_of(applicant)
+    join(member, applicant)                                                   # … and then joins the organisation
+    link = {"csrf_token": csrf_of(member, f"/clients/{lina}"), "code": old_code}
+    member.post(f"/clients/{lina}/link", data=link)
+    assert "Connected with the client's own account" not in soup(member.get(f"/clients/{lina}")).text
+    own = register(english_client(app), email="lina-own@example.org")
+    link["code"] = code_of(own)
+    member.post(f"/clients/{lina}/link", data=link)
+    assert "Connected with the client's own account" in soup(member.get(f"/clients/{lina}")).text
+    other = register(english_client(app), email="lina-other@example.org")
+    link["code"] = code_of(other)
+    member.post(f"/clients/{lina}/link", data=link)                         # a second account does not replace it
+    assert soup(other.get("/dashboard")).select(".card") == [] and soup(own.get("/dashboard")).select(".card")
+
+
+def test_the_clients_latest_answer_counts_asking_for_changes_withdraws_a_confirmation(app):
+    member, lina, url, draft = client_draft(app, "latest@example.org")
+    check = prepare_for(app, member, url)
+    for decision in ("confirmed", "changes"):
+        member.post(f"/clients/{lina}/applications/{draft}/review", data={"csrf_token": csrf_of(member, check)})
+        token = re.findall(r"/review/([\w-]+)", member.get(check).get_data(as_text=True))[-1]
+        client = FlaskClient(app, use_cookies=True)
+        page = soup(client.get(f"/review/{token}"))
+        client.post(f"/review/{token}", data={"csrf_token": page.select_one("input[name=csrf_token]")["value"],
+                                              "decision": decision})
+    response = member.post(f"/clients/{lina}/applications/{draft}/submit",
+                           data={"csrf_token": csrf_of(member, check), "declaration": "yes"})
+    assert response.status_code == 409
+
+
+def test_the_news_stay_with_the_organisation_when_the_member_who_recorded_the_mandate_leaves(app, mailbox):
+    admin = organisation(app, "boss@example.org")
+    colleague = register(FlaskClient(app, use_cookies=True), email="x@example.org")
+    join(admin, colleague)
+    lina = new_client(colleague, LINA)
+    mandate(colleague, lina, scope=("all",), document=True)
+    draft = walk_and_submit(app, colleague, start_for(colleague, lina))
+    clerk = staff(app, email="clerk-leave@example.org")
+    assert office_sends(clerk, draft, "message", mailbox) == ["x@example.org"]
+    leave = next(f["action"] for f in soup(admin.get("/organisation")).select("form[action*='/leave']"))
+    admin.post(leave, data={"csrf_token": csrf_of(admin, "/organisation")})
+    assert office_sends(clerk, draft, "decision", mailbox) == ["boss@example.org"]   # the organisation's admin now

@@ -45,7 +45,7 @@ def render_show(row, errors=None, status=200, typed=None):
     return render_template("applications/show.html", application=row, record=record, events=events,
                            charge=charge, payment=paid_by, summary=summary, office=payments.bank_details(),
                            pay_online=payments.online() is not None,
-                           learn=_new_to_profile(record) if request.args.get("submitted") == "1" else None,
+                           learn=_new_to_profile(record) if request.args.get("submitted") == "1" and not g.get("client_id") else None,
                            receipt=receipt, messages=casework.messages(row["id"]), requests=casework.open_requests(row["id"]),
                            just_submitted=request.args.get("submitted") == "1", status_names=labels("applicant"),
                            event_names=event_labels("applicant"), errors=errors or [],
@@ -63,8 +63,8 @@ def _new_to_profile(record):
 @bp.post("/applications/<application_id>/profile")
 @login_required
 def learn(application_id):
-    """Save the details of a submitted application to the profile, when the person says yes."""
-    row = access.acting(application_id)
+    """Save the details of a submitted application to the profile, when the person says yes (their own only)."""
+    row = access.acting(application_id, scope="submit")
     record = snapshot.of_case(row) or abort(404)
     person = own_person()
     profile = json.loads(person["profile"]) | snapshot.profile_values(record)

@@ -89,8 +89,8 @@ def pay(application_id):
 @bp.post("/applications/<application_id>/pay")
 @login_required
 def pay_start(application_id):
-    """Pay online (start a new attempt and go to the platform) or choose the invoice."""
-    app_row = access.acting(application_id)
+    """Pay online (start a new attempt and go to the platform) or choose the invoice (an act, like submitting)."""
+    app_row = access.acting(application_id, scope="submit")
     charge = _charge(app_row)
     row, summary = state_of(application_id)
     if charge.amount == 0 or summary == "paid":

@@ -96,9 +96,11 @@ def _notify(app_row, kind="message", personal=False):
 
 def retrieved(app_row, account, message, file=None):
     """Someone on the applicant's side opened a message of the office, or one of its documents: logged with who and
-    when, for the office, since a deadline can run from it (each document every time, a message the first time)."""
+    when, for the office, since a deadline can run from it (each document every time, a message the first time).
+    `recipient` says whether the account is the one such news go to: a supporter's or a copy's opening starts nothing."""
+    receiver = recipient(app_row, "decision" if message["kind"] == "decision" else "message")[0]
     _event(get_db(), app_row["id"], account.id, "retrieved",
-           {"by": account.email, "message_id": message["id"], "kind": message["kind"],
+           {"by": account.email, "message_id": message["id"], "kind": message["kind"], "recipient": account.email == receiver,
             "representative": g.get("client_id") is not None} | ({"file": file["filename"]} if file else {}))
 
 

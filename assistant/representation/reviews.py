@@ -43,7 +43,8 @@ def latest(application_id):
 
 
 def confirmed(application_id, state):
-    """The client's confirmation of exactly these answers and files, or None."""
-    row = get_db().execute("SELECT * FROM reviews WHERE application_id = ? AND state = ? AND decision = 'confirmed' "
-                           "ORDER BY id DESC LIMIT 1", [application_id, state]).fetchone()
-    return dict(row) if row else None
+    """The client's confirmation of exactly these answers and files, or None: the client's latest answer counts, so
+    asking for changes after an earlier confirmation withdraws it."""
+    row = get_db().execute("SELECT * FROM reviews WHERE application_id = ? AND answered_at IS NOT NULL "
+                           "ORDER BY answered_at DESC, id DESC LIMIT 1", [application_id]).fetchone()
+    return dict(row) if row and row["decision"] == "confirmed" and row["state"] == state else None

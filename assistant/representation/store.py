@@ -190,11 +190,16 @@ def record_of(member, mandate, account_email, client_language):
                                                 "valid_from", "valid_until")}}
 
 
-def add_member(organisation_id, account_id, role):
-    """An account joins an organisation (it gives up its own person, as the founder did); returns the member id."""
+def add_member(organisation_id, code, role):
+    """The account that made this joining code becomes a member (it gives up its own person, as the founder did);
+    returns the member id. NotAllowed for a wrong code, or an account that has applications or is a member already."""
     db = get_db()
     with db.atomic():
-        return _join(db, organisation_id, account_id, role)
+        row = db.execute(f"UPDATE link_codes SET used_at = {NOW} WHERE code_hash = ? AND used_at IS NULL "
+                         f"AND expires_at > {NOW} AND purpose = 'member' RETURNING account_id", [_digest(code)]).fetchone()
+        if row is None:
+            raise NotAllowed(None)
+        return _join(db, organisation_id, row["account_id"], role)
 
 
 def assign(person_id, member_id):
@@ -204,14 +209,23 @@ def assign(person_id, member_id):
 
 
 def leave(member_id):
-    """A member leaves: access ends at once; the organisation's mandates stay."""
-    get_db().execute(f"UPDATE members SET left_at = {NOW} WHERE id = ? AND left_at IS NULL", [member_id])
+    """A member leaves: access ends at once; the organisation's mandates stay; the account gets a person of its own
+    again, so that it can apply for itself."""
+    db = get_db()
+    with db.atomic():
+        row = db.execute(f"UPDATE members SET left_at = {NOW} WHERE id = ? AND left_at IS NULL RETURNING account_id",
+                         [member_id]).fetchone()
+        if row and row["account_id"] and not db.execute("SELECT 1 FROM persons WHERE account_id = ? AND is_self",
+                                                       [row["account_id"]]).fetchone():
+            db.execute("INSERT INTO persons (account_id, is_self, profile) VALUES (?, 1, '{}')", [row["account_id"]])
 
 
 def receiving(application, scope):
     """The representative who receives the office's news of this kind for a client's application, or None (then the
     client does): a power of attorney that covers it today, for a decision also on file (§ 7 Abs. 1 VwZG); a supporter
-    never receives. Returns the e-mail address and language of the member who acts under the mandate."""
+    never receives. Returns the e-mail address and language of the member who acts under the mandate; once that
+    member left, of a current member assigned to the client, else of the organisation's admin: the mandate is the
+    organisation's, and its news must not fall back to the client while it stands."""
     db = get_db()
     person = db.execute("SELECT organisation_id FROM persons WHERE id = ?", [application["person_id"]]).fetchone()
     if person is None or person["organisation_id"] is None:
@@ -220,8 +234,12 @@ def receiving(application, scope):
                        office_today().isoformat())
     if mandate is None or mandate["kind"] != "power_of_attorney" or (scope == "decisions" and not mandate["filed_at"]):
         return None
-    row = db.execute("SELECT a.email, a.locale FROM members m JOIN accounts a ON a.id = m.account_id "
-                     "WHERE m.id = ? AND m.left_at IS NULL", [mandate["member_id"]]).fetchone()
+    row = db.execute(
+        "SELECT a.email, a.locale FROM members m JOIN accounts a ON a.id = m.account_id "
+        "WHERE m.organisation_id = ? AND m.left_at IS NULL AND a.disabled_at IS NULL "
+        "ORDER BY m.id = ? DESC, EXISTS (SELECT 1 FROM assignments s WHERE s.member_id = m.id AND s.person_id = ?) DESC, "
+        "m.role = 'admin' DESC, m.id LIMIT 1",
+        [person["organisation_id"], mandate["member_id"], application["person_id"]]).fetchone()
     return {"email": row["email"], "locale": row["locale"], "mandate": mandate} if row else None
 
 
@@ -246,24 +264,32 @@ def _digest(code):
     return hashlib.sha256("".join(code.upper().split()).encode()).hexdigest()
 
 
-def new_link_code(account_id):
-    """A one-time code an applicant gives a representative, so that it links its client to the applicant's account
-    (valid for a day; only its hash is kept)."""
+def new_link_code(account_id, purpose="client"):
+    """A one-time code an account gives to an organisation (valid for a day; only its hash is kept): `client`, so that
+    a representative links its client to the applicant's account, or `member`, so that the organisation's admin adds
+    the account as a member. The account makes the code: nothing happens to an account without its consent."""
     code = "-".join(secrets.token_hex(2).upper() for _ in range(3))
-    get_db().execute(f"INSERT INTO link_codes (code_hash, account_id, expires_at) VALUES (?, ?, "
-                     f"strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{CODE_HOURS} hours'))", [_digest(code), account_id])
+    get_db().execute(f"INSERT INTO link_codes (code_hash, account_id, expires_at, purpose) VALUES (?, ?, "
+                     f"strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+{CODE_HOURS} hours'), ?)", [_digest(code), account_id, purpose])
     return code
 
 
 def link(person_id, member, code):
-    """Link a client to the account whose code this is (used once, before it expires); False for a wrong code."""
+    """Link a client to the applicant account whose code this is (used once, before it expires); False for a wrong
+    code, a client already linked, or an account that is itself a member of an organisation (it never is a client)."""
     db = get_db()
-    with db.atomic():
-        row = db.execute(f"UPDATE link_codes SET used_at = {NOW} WHERE code_hash = ? AND used_at IS NULL "
-                         f"AND expires_at > {NOW} RETURNING account_id", [_digest(code)]).fetchone()
-        if row is None or client(person_id, member) is None:
-            return False
-        db.execute("UPDATE persons SET linked_account_id = ? WHERE id = ?", [row["account_id"], person_id])
+    try:
+        with db.atomic():
+            row = db.execute(f"UPDATE link_codes SET used_at = {NOW} WHERE code_hash = ? AND used_at IS NULL "
+                             f"AND expires_at > {NOW} AND purpose = 'client' RETURNING account_id",
+                             [_digest(code)]).fetchone()
+            person = client(person_id, member)
+            if row is None or person is None or person["linked_account_id"] is not None or \
+                    membership(row["account_id"], db):
+                raise NotAllowed(person_id)     # the code stays unused
+            db.execute("UPDATE persons SET linked_account_id = ? WHERE id = ?", [row["account_id"], person_id])
+    except NotAllowed:
+        return False
     return True
 
 
@@ -296,7 +322,8 @@ def hand_over(application_id, account_id):
 def linked_account(person_id):
     """The e-mail address and language of the client's own account, when the client linked one, else None."""
     row = get_db().execute("SELECT a.email, a.locale FROM persons p JOIN accounts a ON a.id = p.linked_account_id "
-                           "WHERE p.id = ? AND a.disabled_at IS NULL", [person_id]).fetchone()
+                           "WHERE p.id = ? AND a.disabled_at IS NULL AND NOT EXISTS (SELECT 1 FROM members m "
+                           "WHERE m.account_id = a.id AND m.left_at IS NULL)", [person_id]).fetchone()
     return dict(row) if row else None
 
 

@@ -183,10 +183,15 @@ def link_account(person_id):
 @bp.route("/representatives", methods=["GET", "POST"])
 @login_required
 def representatives():
-    """For an applicant: who acts for them under which mandate; a code to give a representative; revoking."""
-    if request.method == "POST" and request.form.get("action") == "code":
-        flash(_("Your code: %(code)s. Give it to your representative. It works once, for 24 hours.",
-                code=store.new_link_code(current_user.id)))
+    """For an applicant: who acts for them under which mandate; a code to give a representative; revoking; a code
+    to join an organisation as a member. A member is never anyone's client."""
+    if current_user.is_member:
+        abort(403)
+    if request.method == "POST" and request.form.get("action") in ("code", "join"):
+        code = store.new_link_code(current_user.id, "client" if request.form["action"] == "code" else "member")
+        flash(_("Your code: %(code)s. Give it to your representative. It works once, for 24 hours.", code=code)
+              if request.form["action"] == "code" else
+              _("Your code: %(code)s. Give it to the admin of the organisation. It works once, for 24 hours.", code=code))
         return redirect(url_for("representation.representatives"), code=303)
     if request.method == "POST":
         mandate = next((m for m in store.representatives_of(current_user.id)
@@ -293,16 +298,12 @@ def review_setting():
 @bp.post("/organisation/members")
 @login_required
 def add_member():
-    """An existing account joins the organisation (it must have no applications of its own)."""
+    """The account that made this joining code becomes a member (it must have no applications of its own)."""
     member = _admin()
-    row = get_db().execute("SELECT id FROM accounts WHERE email = ? AND role = 'applicant' AND disabled_at IS NULL",
-                           [request.form.get("email", "").strip()]).fetchone()
     try:
-        if row is None:
-            raise store.NotAllowed(None)
-        store.add_member(member["organisation_id"], row["id"], request.form.get("role"))
+        store.add_member(member["organisation_id"], request.form.get("code", ""), request.form.get("role"))
     except store.NotAllowed:
-        flash(_("This account cannot join: it does not exist, has applications of its own, or is a member already."))
+        flash(_("This code is not valid, or its account has applications of its own or is a member already."))
     return redirect(url_for("representation.organisation"), code=303)
 
 
