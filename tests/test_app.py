@@ -128,3 +128,27 @@ def test_migrating_a_database_from_before_records_keeps_every_row(tmp_path):
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("DELETE FROM persons WHERE id = 1")         # a person with applications is never deleted with them
     db.close()
+
+
+def test_a_backup_taken_while_the_app_writes_is_a_consistent_copy(app, db_path, tmp_path):
+    """`flask db backup` uses SQLite's online backup API: a transaction open meanwhile is either wholly in the copy
+    or not at all, and the copy is one self-contained file that passes SQLite's integrity check."""
+    writer = connect(db_path)
+    writer.execute("INSERT INTO audit_log (actor, action) VALUES ('before', 'backup')")
+    writer.conn.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO audit_log (actor, action) VALUES ('during', 'backup')")   # not committed yet
+    target = tmp_path / "copy.sqlite"
+    result = app.test_cli_runner().invoke(args=["db", "backup", str(target)])
+    writer.conn.execute("COMMIT")
+    writer.close()
+    assert result.exit_code == 0, result.output
+    copy = sqlite3.connect(target)
+    try:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        actors = [r[0] for r in copy.execute("SELECT actor FROM audit_log WHERE action = 'backup'")]
+        assert actors == ["before"]                                  # the open transaction is not half in it
+        tables = {r[0] for r in copy.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"applications", "records", "mandates"} <= tables
+    finally:
+        copy.close()
