@@ -298,8 +298,9 @@ def test_the_whole_dialogue_through_the_api(app, applicant, db_path, mailbox):
     assert event["LOCATION"] == "Zimmer 2.14\\, Musterstraße 1"
 
     # The timeline tells every step in German, as the catalog says.
-    kinds = [e["kind"] for e in case["events"] if e["kind"] != "notified"]   # each e-mail is logged, for the office
+    kinds = [e["kind"] for e in case["events"] if e["kind"] not in ("notified", "retrieved")]   # logs for the office
     every = [e["kind"] for e in case["events"]]
+    assert "retrieved" in every                                    # the applicant opened the office's news
     assert all(after == "notified" for before, after in zip(every, every[1:] + [None])   # each news is mailed, and logged
                if before in ("message", "request", "appointment", "decision"))
     assert kinds == ["created", "submitted", "status", "message", "status", "request", "answer", "appointment",
