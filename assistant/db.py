@@ -1,6 +1,7 @@
 """The SQLite database: one sqlite-utils Database per request, migrations, CLI."""
 import contextlib
 import sqlite3
+import threading
 from datetime import datetime, timezone
 
 import click
@@ -53,18 +54,27 @@ def now():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+_thread = threading.local()   # each server thread keeps its connection from one request to the next
+
+
 def get_db():
-    """The request's database, opened on first use."""
+    """The request's database: the thread's open connection to the app's file (opening one costs more than a live
+    check's own work), opened on first use."""
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        path = current_app.config["DATABASE"]
+        if getattr(_thread, "path", None) != path:
+            if getattr(_thread, "db", None) is not None:
+                _thread.db.close()
+            _thread.db, _thread.path = connect(path), path
+        g.db = _thread.db
     return g.db
 
 
 def close_db(exc=None):
-    """Close the request's database, if one was opened."""
+    """End the request's use of the connection: whatever a failed request left open is rolled back, never kept."""
     db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    if db is not None and db.conn.in_transaction:
+        db.conn.rollback()
 
 
 def migrate(path):

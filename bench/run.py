@@ -333,7 +333,7 @@ def main():
                         "ASSISTANT_SECURE_COOKIES": "0"}  # plain HTTP on 127.0.0.1; behind TLS in production
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(WORKERS), "--threads", str(THREADS),
                "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.app:app"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)   # the e-mails it would send
     try:
         for _ in range(100):
             try:
