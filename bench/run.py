@@ -333,7 +333,8 @@ def main():
                         "ASSISTANT_SECURE_COOKIES": "0"}  # plain HTTP on 127.0.0.1; behind TLS in production
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(WORKERS), "--threads", str(THREADS),
                "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.app:app"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)   # the e-mails it would send
+    log = open(folder / "server.log", "w")      # the e-mails it would send, and any error
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         for _ in range(100):
             try:
@@ -380,7 +381,11 @@ def main():
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
+        log.close()
+        errors = (folder / "server.log").read_text(errors="replace").count("Traceback")
+        print(f"server errors: {errors}" + ("" if not errors else f" (see the log: {folder / 'server.log'})"))
+        if not errors:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
