@@ -218,12 +218,12 @@ def open_loop(users, send, rate, seconds=SECONDS):
 
 
 def floor_html(receipt_html):
-    """The receipt's text as plain paragraphs, with the receipt's fonts and page: what WeasyPrint needs at least."""
-    style = re.search(r"<style>.*?</style>", receipt_html, re.S).group()
+    """The receipt's text as plain paragraphs (drawn with the receipt's stylesheet: its fonts and page): what
+    WeasyPrint needs at least for the same text."""
     head = re.search(r"<html[^>]*>", receipt_html).group()
-    body = re.search(r"<body>(.*)</body>", receipt_html, re.S).group(1)
+    body = re.search(r"<body[^>]*>(.*)</body>", receipt_html, re.S).group(1)
     lines = [html.unescape(line).strip() for line in re.sub(r"<[^>]+>", "\n", body).split("\n")]
-    return (f"<!doctype html>{head}<head><meta charset=utf-8>{style}</head><body>"
+    return (f"<!doctype html>{head}<head><meta charset=utf-8></head><body>"
             + "".join(f"<p>{html.escape(line)}</p>" for line in lines if line) + "</body></html>")
 
 
@@ -242,7 +242,7 @@ def pdf_figures(app, records):
 
                 def floor_pdf():
                     return HTML(string=floor, base_url=current_app.config["STATIC_DIR"]).write_pdf(
-                        pdf_variant="pdf/a-3b", font_config=receipt.font_config())
+                        pdf_variant="pdf/a-3b", font_config=receipt.font_config(), stylesheets=[receipt.stylesheet()])
 
                 receipt.render(record), floor_pdf()          # warm: fonts, templates
                 times = {}
