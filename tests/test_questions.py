@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.validators import ValidationError
 
 from assistant import create_app
+from assistant.i18n import office_today
 from assistant.questions import dates
 from assistant.journey import build_form
 from assistant.i18n import normalize_digits
@@ -21,7 +22,7 @@ from assistant.definitions import Question
 from assistant.questions.contact import valid_email
 from tests.conftest import PASSWORD, confirmation, csrf_of, english_client, soup
 
-TODAY = date.today()
+TODAY = office_today()   # the office's date (Berlin), as the checks use it: at 23:30 UTC it is tomorrow there
 THIS_YEAR = TODAY.year
 
 

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import pytest
 from flask.testing import FlaskClient
 
+from assistant.i18n import office_today
+
 from tests.conftest import (ARTIFACTS, choose_language, csrf_of, draft_id_of, english_client, fill, jpeg_bytes, organisation, packet_of,
                             pdf_bytes, register, soup, staff, submit, upload)
 
@@ -192,7 +194,7 @@ def test_everyone_but_the_assigned_member_under_a_current_mandate_is_refused_on_
 def test_a_revoked_expired_or_out_of_scope_mandate_ends_access_at_once(app, change):
     member = organisation(app, f"{change.replace(' ', '-')}@example.org")
     lina = new_client(member, LINA)
-    today = date.today()
+    today = office_today()
     if change == "out of scope":
         mandate(member, lina, scope=("inspect",))
     elif change == "expired":
