@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from markupsafe import Markup, escape
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_timedelta
@@ -185,7 +185,7 @@ def init_app(app):
     def language_globals():
         lang = str(get_locale())
         second = second_language()
-        alongside = second is not None and request.cookies.get(ALONGSIDE_COOKIE) == "1"
+        alongside = second is not None and has_request_context() and request.cookies.get(ALONGSIDE_COOKIE) == "1"
         return {
             "current_lang": lang,
             "current_dir": "rtl" if lang in RTL else "ltr",

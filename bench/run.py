@@ -309,6 +309,20 @@ def slow_3g_first_page(port):
         return elapsed
 
 
+def serve(port, env, log):
+    """gunicorn with the bench's app on the port, once it answers."""
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(WORKERS), "--threads", str(THREADS),
+               "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.app:app"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
 def table(title, header, rows):
     """Print a table of figures."""
     print(f"\n{title}\n")
@@ -331,17 +345,9 @@ def main():
     env = os.environ | {"ASSISTANT_ENV": "production", "ASSISTANT_SECRET_KEY": secrets.token_hex(32), "ASSISTANT_DATABASE": str(database),
                         "ASSISTANT_FILES_DIR": str(folder / "files"), "ASSISTANT_INSTANCE_PATH": str(folder),
                         "ASSISTANT_SECURE_COOKIES": "0"}  # plain HTTP on 127.0.0.1; behind TLS in production
-    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(WORKERS), "--threads", str(THREADS),
-               "--keep-alive", "30", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "bench.app:app"]
     log = open(folder / "server.log", "w")      # the e-mails it would send, and any error
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = serve(port, env, log)
     try:
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
         users = [User(port, f"user{i}@example.org") for i in range(max(LEVELS))]
         print(f"\ngunicorn {WORKERS} workers x {THREADS} threads, {SECONDS:.0f} s per run")
         header = [("scenario", 12), ("users", 5), ("req/s", 8), ("p50 ms", 8), ("p95 ms", 8), ("p99 ms", 8),
@@ -378,6 +384,19 @@ def main():
         print(f"\npeak memory per worker: {', '.join(f'{m:.0f} MB' for m in peaks)}")
         print(f"first page of an application over slow 3G (2 s latency, 400 kbit/s), cold cache: "
               f"{slow_3g_first_page(port):.1f} s")
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        server = serve(port, env | {"ASSISTANT_RECEIPT_DRAWING": "after-commit"}, log)   # the users reconnect
+        rows = []
+        for offered in SUBMIT_RATES:
+            served, latencies, cpu = open_loop(users, submit_next, offered)
+            t = time.perf_counter()
+            while sqlite3.connect(database).execute("SELECT count(*) FROM receipts_to_draw").fetchone()[0]:
+                time.sleep(0.05)
+            rows.append(("submit", offered, served, statistics.median(latencies), percentile(latencies, 95),
+                         percentile(latencies, 99), cpu, time.perf_counter() - t))
+        table("ASSISTANT_RECEIPT_DRAWING=after-commit, open loop: the answer to Send, then every receipt drawn",
+              open_header + [("receipts done after s", 21)], rows)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)

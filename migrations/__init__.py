@@ -458,3 +458,15 @@ def _joining_codes(db):
     consent."""
     db.execute("ALTER TABLE link_codes ADD COLUMN purpose TEXT NOT NULL DEFAULT 'client' "
                "CHECK (purpose IN ('client', 'member'))")
+
+
+@migrations(name="0014_receipts_to_draw")
+def _receipts_to_draw(db):
+    """Submitted applications whose receipt and packet are still to be drawn. The submit's transaction writes the row
+    and the transaction that stores the receipt and the packet deletes it, so each submission gets exactly one of each,
+    also when a process dies in between (the next sweep draws them)."""
+    db.execute("""
+        CREATE TABLE receipts_to_draw (
+            application_id TEXT PRIMARY KEY REFERENCES applications(id),
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""")

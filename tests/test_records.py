@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from pypdf import PdfReader
 
-from assistant.applications import receipt
+from assistant.handoff import packets
 from tests.conftest import (answer_all, csrf_of, draft_id_of, english_client, jpeg_bytes, soup, staff, start,
                             submit_application, upload)
 
@@ -148,16 +148,17 @@ def test_editing_a_file_without_raising_its_version_while_drafts_exist_is_report
     assert any("raise 'version'" in r.getMessage() and SERVICE in r.getMessage() for r in caplog.records)
 
 
-def during_receipt(monkeypatch, action):
-    """Run `action` (the second tab) while the first submit draws its receipt, once."""
-    real = receipt.render
+def during_submit(monkeypatch, action):
+    """Run `action` (the second tab) while the first submit has read the draft and built its record, before its
+    transaction, once."""
+    real = packets.build
     calls = []
 
-    def render(record):
+    def build(record, **kwargs):
         if not calls:
             calls.append(action())
-        return real(record)
-    monkeypatch.setattr(receipt, "render", render)
+        return real(record, **kwargs)
+    monkeypatch.setattr(packets, "build", build)
     return calls
 
 
@@ -216,7 +217,7 @@ def test_an_answer_changed_in_a_second_tab_during_submit(app, applicant, db_path
         token = csrf_of(tab, step)
         return tab.post(f"{step}/fields/family_name", data={"csrf_token": token, "family_name": "Nachname-Neu"},
                         headers={"HX-Request": "true"}).status_code
-    calls = during_receipt(monkeypatch, change_name)
+    calls = during_submit(monkeypatch, change_name)
     assert send(applicant, draft).status_code == 303
     assert calls == [200]
     record = consistent(db_path, draft, tmp_path / "files")
@@ -238,7 +239,7 @@ def test_a_document_deleted_in_a_second_tab_during_submit(app, applicant, db_pat
     def delete():
         token = csrf_of(tab, f"/applications/{draft}/documents")
         return tab.post(f"/applications/{draft}/files/{file_id}/delete", data={"csrf_token": token}).status_code
-    calls = during_receipt(monkeypatch, delete)
+    calls = during_submit(monkeypatch, delete)
     response = send(applicant, draft)
     assert calls == [303]
     assert response.status_code == 422 and "Upload the documents marked as missing" in response.get_data(as_text=True)
@@ -253,7 +254,7 @@ def test_a_document_added_in_a_second_tab_during_submit(app, applicant, db_path,
     draft, files = prepared(app, applicant)
     tab = second_tab(app, applicant)
     document = next(iter(files))
-    calls = during_receipt(monkeypatch, lambda: upload(tab, draft, document, ("second.jpg", jpeg_bytes(color="blue"))).status_code)
+    calls = during_submit(monkeypatch, lambda: upload(tab, draft, document, ("second.jpg", jpeg_bytes(color="blue"))).status_code)
     assert send(applicant, draft).status_code == 303
     assert calls == [303]
     record = consistent(db_path, draft, tmp_path / "files")

@@ -138,7 +138,7 @@ def test_a_request_that_loses_the_race_changes_nothing(app, applicant, db_path, 
     assert count(db_path, "SELECT count(*) FROM outbox") == 1
 
 
-@pytest.mark.parametrize("failing", ["enqueue", "record"])
+@pytest.mark.parametrize("failing", ["store", "events"])
 def test_a_crash_inside_the_transaction_leaves_a_draft_without_packet(app, applicant, db_path, monkeypatch, failing, tmp_path):
     service = app.extensions["services"]["declaration-of-commitment"]
     from tests.conftest import answer_all
@@ -148,8 +148,10 @@ def test_a_crash_inside_the_transaction_leaves_a_draft_without_packet(app, appli
 
     def crash(*args, **kwargs):
         raise RuntimeError("power failure")
-    target = submission if failing == "enqueue" else submission.files
-    monkeypatch.setattr(target, failing, crash)
+    if failing == "store":
+        monkeypatch.setattr(submission.snapshot, "store", crash)
+    else:   # the last statement of the transaction
+        monkeypatch.setattr(submission, "json", type("Json", (), {"dumps": staticmethod(crash)}))
     monkeypatch.setattr(submission, "problems", lambda *a: (None, []))  # no documents needed for this
     with app.test_request_context(headers={"Accept-Language": "en"}):
         from flask_login import login_user
@@ -159,7 +161,8 @@ def test_a_crash_inside_the_transaction_leaves_a_draft_without_packet(app, appli
             submission.submit(access.load(draft), service, "ana@example.org")
     assert count(db_path, "SELECT status FROM applications WHERE id = ?", draft) == "draft"
     assert count(db_path, "SELECT reference IS NULL FROM applications WHERE id = ?", draft) == 1
-    assert count(db_path, "SELECT count(*) FROM outbox") == 0
+    for table in ("outbox", "records", "receipts_to_draw"):
+        assert count(db_path, f"SELECT count(*) FROM {table}") == 0
     assert count(db_path, "SELECT count(*) FROM files WHERE purpose = 'form'") == 0
     assert count(db_path, "SELECT count(*) FROM events WHERE kind = 'submitted'") == 0
     assert not any((tmp_path / "files").iterdir()) if (tmp_path / "files").exists() else True
@@ -239,3 +242,72 @@ def test_a_transaction_that_read_before_another_writer_committed_still_writes(db
     finally:
         mine.close()
         other.close()
+
+
+KILL_WHILE_DRAWING = """
+import os, signal, sys
+from flask_login import login_user
+from assistant import access, create_app
+from assistant.applications import receipt, submission
+from assistant.identity import account
+app = create_app({"DATABASE": sys.argv[1], "FILES_DIR": sys.argv[2], "SECRET_KEY": "test", "TESTING": True})
+receipt.render = lambda record: os.kill(os.getpid(), signal.SIGKILL)   # the process dies after the commit
+with app.test_request_context(headers={"Accept-Language": "en"}):
+    login_user(account(1))
+    draft = access.load(sys.argv[3])
+    submission.submit(draft, app.extensions["services"][draft["service_id"]], "ana@example.org")
+"""
+
+
+def test_a_process_killed_after_the_commit_leaves_a_record_whose_receipt_and_packet_are_drawn_once(app, applicant,
+                                                                                                 db_path, tmp_path):
+    """kill -9 between the submit's commit and the drawing of its receipt: the submission stands, nothing is half;
+    the next `flask outbox deliver` draws the receipt and the packet that carries it, exactly once."""
+    import subprocess
+    import sys
+    from tests.conftest import ROOT, prepare_application
+    draft = prepare_application(applicant, app, "declaration-of-commitment")
+    killed = subprocess.run([sys.executable, "-c", KILL_WHILE_DRAWING, str(db_path), app.config["FILES_DIR"], draft],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    assert count(db_path, "SELECT status FROM applications WHERE id = ?", draft) == "submitted"
+    assert count(db_path, "SELECT count(*) FROM records WHERE application_id = ?", draft) == 1
+    assert count(db_path, "SELECT count(*) FROM receipts_to_draw") == 1
+    assert count(db_path, "SELECT count(*) FROM outbox") == 0
+    assert count(db_path, "SELECT count(*) FROM files WHERE purpose = 'form'") == 0
+    page = soup(applicant.get(f"/applications/{draft}"))
+    assert "being prepared" in page.select_one("#receipt").text                  # the person sees it is coming
+    for _run in range(2):
+        result = app.test_cli_runner().invoke(args=["outbox", "deliver", "--to", str(tmp_path / "drop")])
+        assert result.exit_code == 0, result.output
+    assert count(db_path, "SELECT count(*) FROM receipts_to_draw") == 0
+    assert count(db_path, "SELECT count(*) FROM files WHERE purpose = 'form'") == 1
+    assert count(db_path, "SELECT count(*) FROM outbox WHERE state = 'delivered'") == 1
+    packet = json.loads(count(db_path, "SELECT packet FROM outbox"))
+    stored = count(db_path, "SELECT sha512 FROM files WHERE purpose = 'form'")
+    assert packet["receipt"]["sha512"] == stored and packet["reference"] == count(
+        db_path, "SELECT reference FROM applications WHERE id = ?", draft)
+    assert soup(applicant.get(f"/applications/{draft}")).select_one("#receipt a")["href"].endswith("/receipt.pdf")
+
+
+def test_after_commit_the_answer_comes_at_once_and_the_receipt_as_soon_as_it_is_drawn(make_app, monkeypatch):
+    """ASSISTANT_RECEIPT_DRAWING=after-commit: "Send" answers before the receipt exists; the status page says it is
+    coming (and asks for itself again every second with JavaScript, a link without) and then offers it."""
+    import threading
+    from assistant.applications import drawing, receipt
+    app = make_app(RECEIPT_DRAWING="after-commit")
+    applicant = english_client(app)
+    register(applicant)
+    release, real = threading.Event(), receipt.render
+    monkeypatch.setattr(receipt, "render", lambda record: release.wait(30) and real(record))
+    draft, response = submit_application(applicant, app, "declaration-of-commitment")
+    assert response.status_code == 303                                           # answered while the receipt waits
+    coming = soup(applicant.get(response.location)).select_one("#receipt")
+    assert coming["data-hx-trigger"] == "every 1s" and coming.select_one("a")["href"] == f"/applications/{draft}"
+    assert applicant.get(f"/applications/{draft}/receipt.pdf").status_code == 404
+    release.set()
+    drawing.drain(app)
+    assert soup(applicant.get(f"/applications/{draft}")).select_one("#receipt a")["href"].endswith("/receipt.pdf")
+    response = applicant.get(f"/applications/{draft}/receipt.pdf")
+    assert response.mimetype == "application/pdf" and len(response.data) > 1000
+    response.close()

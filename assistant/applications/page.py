@@ -13,7 +13,7 @@ from ..db import get_db
 from ..people.persons import own_person
 from ..representation import store as representation
 from ..text import canonical
-from . import drafts, payment, snapshot, uploads as checks
+from . import drafts, drawing, payment, snapshot, uploads as checks
 from .web import bp
 
 
@@ -46,7 +46,7 @@ def render_show(row, errors=None, status=200, typed=None):
                            charge=charge, payment=paid_by, summary=summary, office=payments.bank_details(),
                            pay_online=payments.online() is not None,
                            learn=_new_to_profile(record) if request.args.get("submitted") == "1" and not g.get("client_id") else None,
-                           receipt=receipt, messages=casework.messages(row["id"]), requests=casework.open_requests(row["id"]),
+                           receipt=receipt, receipt_coming=receipt is None and drawing.waiting(row["id"]), messages=casework.messages(row["id"]), requests=casework.open_requests(row["id"]),
                            just_submitted=request.args.get("submitted") == "1", status_names=labels("applicant"),
                            event_names=event_labels("applicant"), errors=errors or [],
                            typed=typed or {}, may_write=access.may(current_user, row, "messages"),

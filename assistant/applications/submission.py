@@ -16,7 +16,7 @@ from .. import payments
 from ..handoff import packets
 from ..questions import TYPES
 from .. import files
-from . import drafts, receipt, references, snapshot
+from . import drafts, drawing, references, snapshot
 
 ATTEMPTS = 5
 
@@ -72,6 +72,8 @@ def state(db, application_id):
 def submit(application, service, account_email, representative=None):
     """Submit a complete draft; returns the reference. Raises AlreadySubmitted or Incomplete.
 
+    One transaction makes the draft a record and notes its receipt and packet as to be drawn; `drawing` draws them
+    (before this returns, or right after, as ASSISTANT_RECEIPT_DRAWING says).
     `representative` names who acted for a client and under which mandate (None: the applicant acted)."""
     db = get_db()
     for _attempt in range(ATTEMPTS):
@@ -89,9 +91,7 @@ def submit(application, service, account_email, representative=None):
         record = snapshot.take(service=service, journey=journey, documents=documents, account_email=account_email,
                                person_id=application["person_id"], reference=reference, submitted_at=submitted_at,
                                payment=payment, charged=charged, representative=representative)
-        stored = files.write(receipt.render(record))
-        receipt_row = {"content_type": "application/pdf", **stored}
-        packet = packets.build(record, created_at=application["created_at"], receipt_row=receipt_row)
+        packets.build(record, created_at=application["created_at"], receipt_row=drawing.RECEIPT_TO_COME)  # refused now
         try:
             with db.atomic():
                 cursor = db.execute(
@@ -101,28 +101,17 @@ def submit(application, service, account_email, representative=None):
                     raise AlreadySubmitted()
                 if state(db, application["id"]) != before:
                     raise _Changed()
-                files.record(application["id"], "form", None, f"receipt-{reference}.pdf", "application/pdf", stored)
                 snapshot.store(db, application["id"], record)
-                enqueue(db, application["id"], reference, packet)
+                db.execute("INSERT INTO receipts_to_draw (application_id) VALUES (?)", [application["id"]])
                 db.execute("INSERT INTO events (application_id, account_id, kind, data) "
                            "SELECT ?, account_id, 'submitted', ? FROM applications WHERE id = ?",
                            [application["id"], json.dumps({"reference": reference}), application["id"]])
-            return reference
         except _Changed:
-            files.remove(stored["storage_name"])
             continue  # a second tab changed the draft: check and draw everything again
         except sqlite3.IntegrityError:
-            files.remove(stored["storage_name"])
             if db.execute("SELECT status FROM applications WHERE id = ?", [application["id"]]).fetchone()[0] != DRAFT:
                 raise AlreadySubmitted() from None
             continue  # the random reference was taken: draw another
-        except BaseException:
-            files.remove(stored["storage_name"])
-            raise
+        drawing.after_submit(application["id"])
+        return reference
     raise RuntimeError(f"the draft kept changing during {ATTEMPTS} attempts to submit it")
-
-
-def enqueue(db, application_id, reference, packet):
-    """Put a packet on the outbox; the key makes a second one for the same submission impossible."""
-    db.execute("INSERT INTO outbox (key, application_id, reference, kind, packet) VALUES (?, ?, ?, ?, ?)",
-               [f"{reference}/submission", application_id, reference, packet["kind"], json.dumps(packet, ensure_ascii=False)])

@@ -4,6 +4,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .. import files
+from ..applications import drawing
 from ..db import connect
 from . import targets
 from .outbox import LEASE_SECONDS, acknowledge, fail, lease, retry
@@ -42,6 +43,7 @@ def retry_command(key):
 def deliver_command(ctx, target, lease_seconds, pause):
     """Hand every due packet to a drop folder; a packet that fails is recorded and the run goes on with the next."""
     destination = targets.make("folder", target, pause)
+    drawn = drawing.sweep(older_than=0)   # receipts and packets a process that died left to draw
     db = connect(current_app.config["DATABASE"])
     delivered = skipped = 0
     failures = []
@@ -57,7 +59,8 @@ def deliver_command(ctx, target, lease_seconds, pause):
         acknowledge(db, row["key"], row["lease_token"])
         delivered, skipped = delivered + written, skipped + (not written)
     swept = files.sweep(db)
-    click.echo(f"{delivered} delivered, {skipped} already in the folder, {len(failures)} failed"
+    click.echo((f"{drawn} receipts drawn that were left to draw; " if drawn else "")
+               + f"{delivered} delivered, {skipped} already in the folder, {len(failures)} failed"
                + (f"; {swept} stray files removed." if swept else "."))
     for line in failures:
         click.echo(line, err=True)
