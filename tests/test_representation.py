@@ -639,3 +639,12 @@ def test_the_news_stay_with_the_organisation_when_the_member_who_recorded_the_ma
     leave = next(f["action"] for f in soup(admin.get("/organisation")).select("form[action*='/leave']"))
     admin.post(leave, data={"csrf_token": csrf_of(admin, "/organisation")})
     assert office_sends(clerk, draft, "decision", mailbox) == ["boss@example.org"]   # the organisation's admin now
+
+
+def test_the_clients_own_timeline_says_what_the_representative_did(app, mailbox):
+    member, own, lina = linked_client(app, "timeline@example.org")
+    draft = walk_and_submit(app, member, start_for(member, lina))
+    told = soup(own.get(f"/applications/{draft}")).select_one("ul.timeline").text
+    assert "Your representative submitted the application." in told and "You submitted" not in told
+    assert "You submitted the application." in soup(member.get(f"/clients/{lina}/applications/{draft}")).select_one(
+        "ul.timeline").text

@@ -38,6 +38,9 @@ def show(application_id):
 def render_show(row, errors=None, status=200, typed=None):
     """The status page: the record as submitted, the receipt, the conversation and the timeline."""
     events = [dict(e) | {"data": json.loads(e["data"])} for e in drafts.events(row["id"])]
+    for e in events:   # in a client's own account, what the representative did is not "you"
+        if e["kind"] in ("created", "submitted") and e["account_id"] not in (None, current_user.id) and not g.get("client_id"):
+            e["kind"] += "_for_you"
     record = snapshot.of_case(row)
     receipt = next(iter(files.of_application(row["id"], "form")), None)
     charge = payment.charge_of_record(record)

@@ -43,6 +43,9 @@ EVENTS = {
     "payment_note": (None, _l("A note on the payment was written.")),  # for staff only
     "notified": (None, _l("The news was sent by e-mail.")),  # for staff only, with the address it went to
     "retrieved": (None, _l("The office's message or document was opened by")),  # for staff only, with who opened it
+    # What a representative did, as the client reads it in their own account (the office reads the usual text).
+    "created_for_you": (_l("Your representative started the application."), _l("The applicant started the application.")),
+    "submitted_for_you": (_l("Your representative submitted the application."), _l("Submitted by the applicant.")),
     "handed_over": (_l("You took the application over into your account."),
                     _l("The client took the application over into their own account.")),
     "file_confirmed": (None, _l("The file number and AZR number of the person were confirmed.")),  # for staff only
