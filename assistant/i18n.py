@@ -141,6 +141,11 @@ def beside(text, language):
         language, "rtl" if language in RTL else "ltr", shown)
 
 
+def duration(delta):
+    """A length of time in words of the current language, with the plural its number needs (CLDR): "2 days"."""
+    return format_timedelta(delta, format="long", locale=get_locale())
+
+
 def filesize(size):
     """A number of bytes as people read it, in kB or MB, in the user's language."""
     if size < 1024 * 1024:

@@ -26,10 +26,17 @@ def extracted(tmp_path_factory):
     """A fresh extraction over code, templates and service files."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "--no-location",
-                    "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-k", "both", "--ignore-dirs", ".* __pycache__", "-o", str(pot), "."],
+                    "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-k", "both", "-k", "lazy_ngettext:1,2", "--ignore-dirs", ".* __pycache__", "-o", str(pot), "."],
                    cwd=ROOT, check=True, capture_output=True, env={"PYTHONPATH": str(ROOT), "PATH": ""})
     with open(pot, "rb") as f:
         return {m.id for m in read_po(f) if m.id}
+
+
+def forms(message):
+    """(source, translation) of a message: one pair, or one per plural form of the language."""
+    if isinstance(message.id, tuple):
+        return [(message.id[min(i, 1)], text) for i, text in enumerate(message.string)]
+    return [(message.id, message.string)]
 
 
 @pytest.mark.parametrize("lang", REQUIRED)
@@ -38,11 +45,49 @@ def test_catalog_is_complete_and_consistent(lang):
     for message in catalog(lang):
         if not message.id:
             continue
-        if not message.string or message.fuzzy:
-            problems.append(f"untranslated: {message.id!r}")
-        elif sorted(PLACEHOLDER.findall(message.id)) != sorted(PLACEHOLDER.findall(message.string)):
-            problems.append(f"placeholders differ: {message.id!r}")
+        for source, text in forms(message):
+            if not text or message.fuzzy:
+                problems.append(f"untranslated: {source!r}")
+            elif sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(text)):
+                problems.append(f"placeholders differ: {source!r}")
     assert problems == []
+
+
+COUNTED = re.compile(r"%\((\w+)\)s (?:\w+ )?(?:characters|steps|files|days|hours|minutes|items|members|documents|pages)\b")
+COUNTS = (0, 1, 2, 3, 11, 100, 200)
+
+
+def test_every_message_with_a_count_has_plural_forms():
+    """A number pasted into one fixed form is right only for some numbers ("200 characters" needs another Arabic
+    form than "11 characters"): a message that counts something is an ngettext message."""
+    singular = [m.id for m in catalog("de") if isinstance(m.id, str) and COUNTED.search(m.id)]
+    assert singular == []
+    assert sum(isinstance(m.id, tuple) for m in catalog("de")) >= 3
+
+
+@pytest.mark.parametrize("lang", REQUIRED)
+def test_each_counted_message_reads_right_for_every_number_in_every_language(app, lang):
+    """Each plural message rendered for 0, 1, 2, 3, 11, 100 and 200 with the language's CLDR plural rule (Arabic:
+    six forms): the number is in it, every form is translated, and the form is the one the rule names."""
+    from gettext import c2py
+    from babel import Locale
+    from flask_babel import force_locale, ngettext
+    messages = [m for m in catalog(lang) if isinstance(m.id, tuple)]
+    rule = catalog(lang).plural_expr
+    for message in messages:
+        assert all(message.string), message.id
+        for n in COUNTS:
+            with app.test_request_context(), force_locale(lang):
+                shown = ngettext(*message.id, n, done=n, total=n, number=n, max=n)
+            form = c2py(rule)(n)                                   # the catalog's rule, as gettext compiles it
+            assert str(n) in shown and shown == message.string[int(form)] % {"done": n, "total": n, "number": n, "max": n}
+    assert Locale.parse(lang).plural_form is not None and messages
+    if lang == "ar":   # the review's example: "%(max)s characters" needs another word for 200 than for 11
+        too_long = next(m for m in messages if m.id[0].startswith("Your answer is too long"))
+        with app.test_request_context(), force_locale("ar"):
+            assert ngettext(*too_long.id, 11, max=11).endswith("11 حرفًا.")
+            assert ngettext(*too_long.id, 200, max=200).endswith("200 حرف.")
+            assert ngettext(*too_long.id, 5, max=5).endswith("5 أحرف.")
 
 
 @pytest.mark.parametrize("lang", REQUIRED)

@@ -1,6 +1,7 @@
 """Register, log in, log out, and set a new password with a link from an e-mail."""
 import hashlib
 import secrets
+from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale, get_locale, gettext as _, lazy_gettext as _l
@@ -13,6 +14,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from .. import mail
 from ..db import get_db
+from ..i18n import duration
 from ..web.redirects import safe_next
 from ..questions.contact import valid_email
 from . import account, create_account, end_sessions, limits
@@ -99,8 +101,9 @@ def confirmation_path(account_id):
 def _send_confirmation(address, account_id):
     """The link that opens a new account."""
     mail.send_quietly(address, _("Confirm your e-mail address"), _(
-        "To finish creating your account at %(office)s, open this link within %(hours)s hours:\n%(link)s\n\n"
-        "If it was not you, ignore this e-mail.", office=current_app.config["OFFICE_NAME"], hours=CONFIRM_HOURS,
+        "To finish creating your account at %(office)s, open this link within %(duration)s:\n%(link)s\n\n"
+        "If it was not you, ignore this e-mail.", office=current_app.config["OFFICE_NAME"],
+        duration=duration(timedelta(hours=CONFIRM_HOURS)),
         link=mail.link(confirmation_path(account_id))))
 
 
@@ -204,8 +207,8 @@ def forgot():
             with force_locale(row["locale"] or str(get_locale())):
                 mail.send_quietly(address, _("Set a new password"),
                           _("Someone asked to set a new password for your account at %(office)s.\n\nTo choose a new password, "
-                            "open this link within %(minutes)s minutes:\n%(link)s\n\nIf it was not you, ignore this e-mail.",
-                            office=current_app.config["OFFICE_NAME"], minutes=RESET_MINUTES,
+                            "open this link within %(duration)s:\n%(link)s\n\nIf it was not you, ignore this e-mail.",
+                            office=current_app.config["OFFICE_NAME"], duration=duration(timedelta(minutes=RESET_MINUTES)),
                             link=mail.link(url_for("accounts.reset", token=token))))
         flash(_("If an account exists for this address, we have sent it a link to set a new password."))
         return redirect(url_for("accounts.login"))

@@ -12,7 +12,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from ..i18n import lazy_translate, office_today
 from ..questions import TYPES, dates
-from ..questions.base import PartError
+from ..questions.base import PartError, too_long, too_short
 
 
 class Answer(NamedTuple):
@@ -98,8 +98,7 @@ def apply_check(form, q, check, value):
                                              else _("Enter at most %(number)s.", number=arg)))
     elif kind in ("min_length", "max_length"):
         if (kind == "min_length" and len(value) < arg) or (kind == "max_length" and len(value) > arg):
-            raise ValidationError(custom or (_("Enter at least %(number)s characters.", number=arg) if kind == "min_length"
-                                             else _("Your answer is too long: at most %(max)s characters.", max=arg)))
+            raise ValidationError(custom or (too_short(arg) if kind == "min_length" else too_long(arg)))
     elif kind == "equals":
         if value != arg:
             raise ValidationError(custom or _("Choose the answer that lets you go on."))

@@ -1,5 +1,5 @@
 """What every question type does: read, check, store canonically, show, and be a WTForms field."""
-from flask_babel import lazy_gettext as _
+from flask_babel import lazy_ngettext
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
@@ -8,6 +8,18 @@ from ..text import canonical
 MAX_TEXT = 200
 MAX_LONGTEXT = 4000
 
+
+
+def too_long(limit):
+    """The message for an answer longer than `limit` characters (counted: each language's plural forms)."""
+    return lazy_ngettext("Your answer is too long: at most %(max)s character.",
+                         "Your answer is too long: at most %(max)s characters.", limit, max=limit)
+
+
+def too_short(limit):
+    """The message for an answer shorter than `limit` characters."""
+    return lazy_ngettext("Enter at least %(number)s character.", "Enter at least %(number)s characters.", limit,
+                         number=limit)
 
 class QuestionType:
     """A plain one-line text answer; the other types refine it."""
@@ -32,7 +44,7 @@ class QuestionType:
         """The canonical value of the cleaned text, or raise ValidationError."""
         text = " ".join(text.split())
         if len(text) > self.max_length:
-            raise ValidationError(_("Your answer is too long: at most %(max)s characters.", max=self.max_length))
+            raise ValidationError(too_long(self.max_length))
         return text
 
     def display(self, value, q):

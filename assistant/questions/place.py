@@ -7,7 +7,7 @@ from flask_babel import get_locale, lazy_gettext as _
 from wtforms.validators import ValidationError
 
 from ..i18n import normalize_digits
-from .base import MAX_TEXT, PartError, QuestionType
+from .base import MAX_TEXT, PartError, QuestionType, too_long
 
 # CLDR names more territories than ISO 3166-1 has: groupings, unknown and private-use codes, and
 # exceptional reservations (Ascension, Clipperton, Sark, Diego Garcia, Ceuta and Melilla, Canaries,
@@ -73,7 +73,7 @@ class Address(QuestionType):
         a = {p: " ".join(normalize_digits(raw[p]).split()) for p in self.parts}
         a["country"] = a["country"].upper() or "DE"
         if any(len(v) > MAX_TEXT for v in a.values()):
-            raise ValidationError(_("Your answer is too long: at most %(max)s characters.", max=MAX_TEXT))
+            raise ValidationError(too_long(MAX_TEXT))
         if not a["street"]:
             raise PartError(_("Enter the street and house number."), "street")
         if a["country"] not in dict(_countries("en")):

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _
 from wtforms import TextAreaField
 from wtforms.validators import ValidationError
 
-from .base import MAX_LONGTEXT, QuestionType
+from .base import MAX_LONGTEXT, QuestionType, too_long
 
 
 class Text(QuestionType):
@@ -21,7 +21,7 @@ class LongText(QuestionType):
     def read(self, text, q):
         text = text.strip()
         if len(text) > self.max_length:
-            raise ValidationError(_("Your answer is too long: at most %(max)s characters.", max=self.max_length))
+            raise ValidationError(too_long(self.max_length))
         return text
 
 
