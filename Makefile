@@ -66,6 +66,6 @@ check-forms: install
 # Refresh the template and the catalogs after changing texts in code, templates or forms/;
 # English is the language of the message ids, so its catalog repeats them.
 extract: install
-	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k both -k lazy_ngettext:1,2 --ignore-dirs=".* __pycache__" --no-location --sort-output -o locales/messages.pot .
+	PYTHONPATH=. $(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k both -k lazy_ngettext:1,2 -c TRANSLATORS: --ignore-dirs=".* __pycache__" --no-location --sort-output -o locales/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i locales/messages.pot -d locales
 	$(BIN)/python -c "from babel.messages.pofile import read_po, write_po; p='locales/en/LC_MESSAGES/messages.po'; c=read_po(open(p,'rb')); [setattr(m,'string',m.id) for m in c if m.id]; write_po(open(p,'wb'),c,omit_header=False,sort_output=True,no_location=True)"

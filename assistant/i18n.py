@@ -159,8 +159,16 @@ def normalize_digits(text):
 
 
 def extract_yaml(fileobj, keywords, comment_tags, options):
-    """Babel extractor: yield every text of a service file (labels, hints, messages, ...) with its line."""
-    root = yaml.compose(fileobj.read().decode("utf-8"))
+    """Babel extractor: yield every text of a service file (labels, hints, messages, ...) with its line, and the note
+    for translators a `# TRANSLATORS: ...` comment gives on that line or the line above."""
+    source = fileobj.read().decode("utf-8")
+    root = yaml.compose(source)
+    lines = source.splitlines()
+
+    def notes(line):
+        found = [lines[n].split("# TRANSLATORS:", 1)[1].strip() for n in (line - 2, line - 1)
+                 if 0 <= n < len(lines) and "# TRANSLATORS:" in lines[n]]
+        return [f"TRANSLATORS: {note}" for note in found]
 
     def walk(node, key=None):
         if isinstance(node, yaml.MappingNode):
@@ -171,7 +179,7 @@ def extract_yaml(fileobj, keywords, comment_tags, options):
             for item in node.value:
                 yield from walk(item, key)
         elif isinstance(node, yaml.ScalarNode) and key in TEXT_KEYS | {"prepare"} and node.value:
-            yield node.start_mark.line + 1, "gettext", node.value, []
+            yield node.start_mark.line + 1, "gettext", node.value, notes(node.start_mark.line + 1)
 
     if root is not None:
         yield from walk(root)

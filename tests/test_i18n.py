@@ -25,11 +25,12 @@ def catalog(lang):
 def extracted(tmp_path_factory):
     """A fresh extraction over code, templates and service files."""
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "--no-location",
-                    "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-k", "both", "-k", "lazy_ngettext:1,2", "--ignore-dirs", ".* __pycache__", "-o", str(pot), "."],
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "--no-location", "-c", "TRANSLATORS:",
+                    "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-k", "both", "-k", "lazy_ngettext:1,2", "--ignore-dirs",
+                    ".* __pycache__", "-o", str(pot), "."],
                    cwd=ROOT, check=True, capture_output=True, env={"PYTHONPATH": str(ROOT), "PATH": ""})
     with open(pot, "rb") as f:
-        return {m.id for m in read_po(f) if m.id}
+        return {m.id: m for m in read_po(f) if m.id}
 
 
 def forms(message):
@@ -107,9 +108,21 @@ def test_every_catalog_folder_is_a_language_of_the_product():
 @pytest.mark.parametrize("lang", REQUIRED)
 def test_extraction_finds_nothing_missing_from_the_catalog(extracted, lang):
     ids = {m.id for m in catalog(lang) if m.id}
-    assert extracted - ids == set()
+    assert set(extracted) - ids == set()
     assert "What is your date of birth?" in extracted        # service files are extracted too
-    assert extracted & {"label", "hint", "message", "title", "value"} == set()   # never a key passed to _()
+    assert set(extracted) & {"label", "hint", "message", "title", "value"} == set()   # never a key passed to _()
+
+
+@pytest.mark.parametrize("msgid, says", [
+    ("Diverse", "third entry for sex"), ("What are your given names?", "all given names"),
+    ("Statutory health insurance", "Not \"state insurance\""), ("The office", "Ausländerbehörde"),
+    ("copy", "only office staff"), ("The news was sent by e-mail.", "only office staff"),
+])
+def test_ambiguous_texts_carry_a_note_for_translators_into_every_catalog(extracted, msgid, says):
+    """A `TRANSLATORS:` comment in code, templates or service files reaches the catalogs, where translators see it."""
+    assert any(says in note for note in extracted[msgid].auto_comments), extracted[msgid].auto_comments
+    for lang in REQUIRED:
+        assert any(says in note for note in catalog(lang)[msgid].auto_comments), lang
 
 
 def test_pages_are_german_by_default_and_english_on_request(app, client):

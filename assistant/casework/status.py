@@ -41,8 +41,10 @@ EVENTS = {
     "applicant_message": (_l("You sent a message to the office."), _l("The applicant sent a message.")),
     "paid": (_l("Your payment has arrived."), _l("The fee was marked as paid.")),
     "payment_note": (None, _l("A note on the payment was written.")),  # for staff only
-    "notified": (None, _l("The news was sent by e-mail.")),  # for staff only, with the address it went to
-    "retrieved": (None, _l("The office's message or document was opened by")),  # for staff only, with who opened it
+    # TRANSLATORS: only office staff see this, followed by the e-mail address the news went to
+    "notified": (None, _l("The news was sent by e-mail.")),
+    # TRANSLATORS: only office staff see this, followed by the e-mail address of whoever opened it
+    "retrieved": (None, _l("The office's message or document was opened by")),
     # What a representative did, as the client reads it in their own account (the office reads the usual text).
     "created_for_you": (_l("Your representative started the application."), _l("The applicant started the application.")),
     "submitted_for_you": (_l("Your representative submitted the application."), _l("Submitted by the applicant.")),
