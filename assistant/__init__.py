@@ -6,7 +6,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
-from . import db, definitions, demo, files, i18n, payments, questions, web
+from . import db, definitions, demo, files, i18n, payments, questions, translation_status, web
 from .api import views as api
 from .applications import dashboard, documents, page, payment, snapshot, steps, uploads  # noqa: F401 (their views join the blueprint)
 from .applications.web import bp as applications_bp
@@ -53,6 +53,7 @@ def create_app(config=None):
     csrf.exempt(payments.views.bp)  # a platform's notification carries its own signature, never a session
     app.cli.add_command(users_cli.users_cli)
     app.cli.add_command(files.files_cli)
+    app.cli.add_command(translation_status.i18n_cli)
     for bp in (catalogue.bp, guide.bp, identity.bp, people.bp, applications_bp, representation.bp, office.bp, api.bp,
                statement.bp):
         app.register_blueprint(bp)
