@@ -311,3 +311,27 @@ def test_after_commit_the_answer_comes_at_once_and_the_receipt_as_soon_as_it_is_
     response = applicant.get(f"/applications/{draft}/receipt.pdf")
     assert response.mimetype == "application/pdf" and len(response.data) > 1000
     response.close()
+
+
+def test_a_receipt_that_cannot_be_drawn_never_stops_the_others(app, applicant, db_path, monkeypatch, tmp_path):
+    """One submission whose receipt fails to draw (here the PDF library refuses its record) stays waiting, is named
+    by the delivery run, and every other one is drawn and delivered; once the cause is gone it is drawn too."""
+    from assistant.applications import receipt
+    real = receipt.render
+
+    def broken(record):
+        raise RuntimeError("broken font")
+    monkeypatch.setattr(receipt, "render", broken)
+    first, _ = submit_application(applicant, app, "declaration-of-commitment")
+    second, _ = submit_application(applicant, app, "declaration-of-commitment")
+    assert count(db_path, "SELECT count(*) FROM receipts_to_draw") == 2          # both submitted, both waiting
+    bad = count(db_path, "SELECT reference FROM applications WHERE id = ?", first)
+    monkeypatch.setattr(receipt, "render", lambda record: (broken if record["reference"] == bad else real)(record))
+    result = app.test_cli_runner().invoke(args=["outbox", "deliver", "--to", str(tmp_path / "drop")])
+    assert result.exit_code == 1 and first in result.output and "1 delivered" in result.output
+    assert count(db_path, "SELECT application_id FROM receipts_to_draw") == first
+    assert count(db_path, "SELECT application_id FROM outbox WHERE state = 'delivered'") == second
+    monkeypatch.setattr(receipt, "render", real)
+    result = app.test_cli_runner().invoke(args=["outbox", "deliver", "--to", str(tmp_path / "drop")])
+    assert result.exit_code == 0, result.output
+    assert count(db_path, "SELECT count(*) FROM outbox WHERE state = 'delivered'") == 2

@@ -20,7 +20,6 @@ from ..db import get_db
 from ..handoff import packets
 from . import receipt, snapshot
 
-MODES = ("in-request", "after-commit")
 LEFT_FOR = 60   # seconds: a row older than this was left by a process that died
 # The receipt's place in a packet that is checked against its schema before the commit (the real one is drawn after).
 RECEIPT_TO_COME = {"content_type": "application/pdf", "size": 1, "sha256": "0" * 64, "sha512": "0" * 128}
@@ -67,11 +66,19 @@ def enqueue(db, application_id, reference, packet):
 
 
 def sweep(older_than=LEFT_FOR):
-    """Draw every receipt left waiting longer than `older_than` seconds; returns how many were drawn."""
+    """Draw every receipt left waiting longer than `older_than` seconds; returns (how many were drawn, the ids that
+    failed). One that fails stays waiting, logged, and never stops the others."""
     left = [r[0] for r in get_db().execute(
         "SELECT application_id FROM receipts_to_draw WHERE created_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?) "
         "ORDER BY created_at", [f"-{older_than} seconds"])]
-    return sum(draw(application_id) for application_id in left)
+    drawn, failed = 0, []
+    for application_id in left:
+        try:
+            drawn += draw(application_id)
+        except Exception:
+            current_app.logger.exception("the receipt of %s could not be drawn now", application_id)
+            failed.append(application_id)
+    return drawn, failed
 
 
 def after_submit(application_id):

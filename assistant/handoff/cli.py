@@ -43,7 +43,7 @@ def retry_command(key):
 def deliver_command(ctx, target, lease_seconds, pause):
     """Hand every due packet to a drop folder; a packet that fails is recorded and the run goes on with the next."""
     destination = targets.make("folder", target, pause)
-    drawn = drawing.sweep(older_than=0)   # receipts and packets a process that died left to draw
+    drawn, not_drawn = drawing.sweep(older_than=0)   # receipts and packets a process that died left to draw
     db = connect(current_app.config["DATABASE"])
     delivered = skipped = 0
     failures = []
@@ -59,6 +59,7 @@ def deliver_command(ctx, target, lease_seconds, pause):
         acknowledge(db, row["key"], row["lease_token"])
         delivered, skipped = delivered + written, skipped + (not written)
     swept = files.sweep(db)
+    failures += [f"{application_id}: its receipt could not be drawn (will be tried again)" for application_id in not_drawn]
     click.echo((f"{drawn} receipts drawn that were left to draw; " if drawn else "")
                + f"{delivered} delivered, {skipped} already in the folder, {len(failures)} failed"
                + (f"; {swept} stray files removed." if swept else "."))
