@@ -123,7 +123,7 @@ def file(application_id, file_id):
     """A stored file, only for the account that acts for the application."""
     row = access.acting(application_id)
     found = files.get(application_id, file_id) or abort(404)
-    message = next((m for m in casework.messages(application_id) if m["id"] == found["message_id"]), None)
-    if message and message["sender"] == "office":
+    message = casework.office_message(application_id, found["message_id"]) if found["message_id"] else None
+    if message:
         casework.retrieved(row, current_user, message, found)
     return files.send(found)

@@ -182,6 +182,13 @@ def open_requests(application_id):
     return [dict(r) | {"data": json.loads(r["data"])} for r in rows]
 
 
+def office_message(application_id, message_id):
+    """One message the office sent on the case (without its files), or None."""
+    row = get_db().execute("SELECT * FROM messages WHERE id = ? AND application_id = ? AND sender = 'office'",
+                           [message_id, application_id]).fetchone()
+    return dict(row) if row else None
+
+
 def messages(application_id):
     """The conversation of a case, oldest first, each with its files."""
     db = get_db()
