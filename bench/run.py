@@ -8,6 +8,7 @@ schedule, latency counted from when each was due, so a slow server cannot slow t
 with the rate actually served and the load generator's own CPU. Then the peak memory of each gunicorn worker and the
 first page of an application over slow 3G. Figures, not tests.
 """
+import contextlib
 import http.client
 import html
 import json
@@ -312,8 +313,9 @@ def slow_3g_first_page(port):
 def drawn(database):
     """Wait until every receipt handed to the server's threads is drawn; returns the seconds waited."""
     t = time.perf_counter()
-    while sqlite3.connect(database).execute("SELECT count(*) FROM receipts_to_draw").fetchone()[0]:
-        time.sleep(0.05)
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        while db.execute("SELECT count(*) FROM receipts_to_draw").fetchone()[0]:
+            time.sleep(0.05)
     return time.perf_counter() - t
 
 
