@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from assistant import translation_status
 from assistant.i18n import LANGUAGES
 from tests.conftest import choose_language, soup
 
@@ -33,20 +34,13 @@ def extracted(tmp_path_factory):
         return {m.id: m for m in read_po(f) if m.id}
 
 
-def forms(message):
-    """(source, translation) of a message: one pair, or one per plural form of the language."""
-    if isinstance(message.id, tuple):
-        return [(message.id[min(i, 1)], text) for i, text in enumerate(message.string)]
-    return [(message.id, message.string)]
-
-
 @pytest.mark.parametrize("lang", REQUIRED)
 def test_catalog_is_complete_and_consistent(lang):
     problems = []
     for message in catalog(lang):
         if not message.id:
             continue
-        for source, text in forms(message):
+        for source, text in translation_status.texts(message):
             if not text or message.fuzzy:
                 problems.append(f"untranslated: {source!r}")
             elif sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(text)):
