@@ -88,6 +88,7 @@ def from_environment(instance_path):
         "MEMBER_IDLE_MINUTES": int(os.environ.get("ASSISTANT_MEMBER_IDLE_MINUTES", 15)),
         "OUTBOX_MAX_ATTEMPTS": int(os.environ.get("ASSISTANT_OUTBOX_MAX_ATTEMPTS", 8)),
         "RECEIPT_DRAWING": os.environ.get("ASSISTANT_RECEIPT_DRAWING", "in-request"),
+        "ARABIC_DIGITS": os.environ.get("ASSISTANT_ARABIC_DIGITS", "arab"),  # or latn: 0-9 in Arabic texts too
         "ACCESSIBILITY_STATEMENT": os.environ.get("ASSISTANT_ACCESSIBILITY_STATEMENT", ""),
         "BASE_URL": os.environ.get("ASSISTANT_BASE_URL", "http://127.0.0.1:5000"),
         "SMTP_HOST": os.environ.get("ASSISTANT_SMTP_HOST", ""),

@@ -11,9 +11,10 @@ from flask import current_app, g, has_request_context, request
 from markupsafe import Markup, escape
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_timedelta
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from babel.units import format_unit
-from flask_babel import Babel, force_locale, get_locale, get_timezone, gettext, lazy_gettext
+from flask_babel import Babel, Domain, force_locale, get_locale, get_timezone, gettext, lazy_gettext
+from jinja2 import pass_context
 
 TEXT_KEYS = {"title", "summary", "audience", "label", "hint", "intro", "message", "note", "text", "why", "item", "link_label"}
 COOKIE = "lang"
@@ -21,9 +22,20 @@ ALONGSIDE_COOKIE = "de_alongside"
 ASKED_COOKIE = "lang_asked"
 # Every language of the product, in the order of the switcher, with the state of its translation:
 # "reviewed" by a person who knows the language and the office's terms, or "draft" (shown to users).
-LANGUAGES = {"de": "reviewed", "en": "reviewed", "ar": "draft", "fa": "draft", "ps": "draft",
-             "tr": "draft", "uk": "draft", "ru": "draft", "ro": "draft", "fr": "draft"}
-RTL = {"ar", "fa", "ps"}
+# Codes are CLDR's: fa_AF is Dari (Afghan Persian), ku is Kurmanji Kurdish in Latin script.
+LANGUAGES = {"de": "reviewed", "en": "reviewed", "ar": "draft", "fa": "draft", "fa_AF": "draft", "ps": "draft",
+             "tr": "draft", "uk": "draft", "ru": "draft", "ro": "draft", "fr": "draft", "ku": "draft", "ti": "draft",
+             "so": "draft", "sq": "draft"}
+# A language's name in itself where CLDR's is not what its readers call it ("Persian (Afghanistan)" is Dari).
+OWN_NAMES = {"fa_AF": "دری", "ku": "Kurdî (Kurmancî)"}
+RTL = {"ar", "fa", "fa_AF", "ps"}
+# The digits a language shows in the numbers the product writes: in its texts, dates, amounts, counts, on screen and
+# on the receipt (CLDR numbering systems). Persian, Dari and Pashto readers expect Persian digits; Arabic as the office
+# decides (ASSISTANT_ARABIC_DIGITS), Arabic-Indic by default. Identifiers, legal references, phone numbers and
+# what people typed keep 0-9; input in any digit system is accepted everywhere (normalize_digits).
+DIGITS = {"fa": "arabext", "fa_AF": "arabext", "ps": "arabext", "ar": "ARABIC_DIGITS"}
+_DIGIT_TABLES = {"arab": str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"),
+                 "arabext": str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")}
 OFFICE_TIMEZONE = ZoneInfo("Europe/Berlin")  # dates with legal meaning are the office's dates
 
 
@@ -76,6 +88,120 @@ def remember_alongside(response, on):
                             secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
     else:
         response.delete_cookie(ALONGSIDE_COOKIE)
+
+
+def numbering_system(lang=None):
+    """The digits of a language (see DIGITS): latn, arab or arabext."""
+    system = DIGITS.get(lang or str(get_locale()), "latn")
+    return current_app.config[system] if system == "ARABIC_DIGITS" else system
+
+
+def digits(text, lang=None):
+    """A text the product wrote (a date, a size, a duration) with the digits of the language."""
+    table = _DIGIT_TABLES.get(numbering_system(lang))
+    return text.translate(table) if table else text
+
+
+def native(text, system):
+    """A catalog text with the digits of the language: a number that stands alone ("18 years", "29 March 2023") takes
+    them, one inside a left-to-right run (§ 25 Abs. 1 AufenthG, WCAG 2.1, A1, +49 …) stays as the law or code has it."""
+    table = _DIGIT_TABLES.get(system)
+    if not table:
+        return text
+
+    def convert(match):
+        run = match.group()
+        return run if _KEPT.search(run) else run.translate(table)
+    return LTR_RUN.sub(convert, text)
+
+
+_KEPT = re.compile(r"[^\W\d]|[§+]")  # a letter, a paragraph or a plus sign: the run is a reference, code or number
+
+
+def tag(code):
+    """A language code as HTML's lang attribute wants it (BCP 47): fa_AF -> fa-AF."""
+    return code.replace("_", "-")
+
+
+def number(value):
+    """A number for a text, with the digits of the language: counts as they are, amounts and fractions as Babel
+    formats them for the locale."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return value
+    if isinstance(value, int):
+        return digits(str(value))
+    return digits(format_decimal(value, locale=get_locale(), numbering_system=numbering_system()))
+
+
+def _numbers(variables):
+    return {name: number(value) for name, value in variables.items()}
+
+
+class _NativeCatalog:
+    """A language's catalog whose texts show their numbers in the language's digits (each text converted once)."""
+
+    def __init__(self, translations, system):
+        self._translations, self._system, self._done = translations, system, {}
+
+    def _native(self, text):
+        if text not in self._done:  # a catalog is finite: each text is converted once per process
+            self._done[text] = native(text, self._system)
+        return self._done[text]
+
+    def ugettext(self, string):
+        return self._native(self._translations.ugettext(string))
+
+    def ungettext(self, singular, plural, n):
+        return self._native(self._translations.ungettext(singular, plural, n))
+
+    def upgettext(self, context, string):
+        return self._native(self._translations.upgettext(context, string))
+
+    def unpgettext(self, context, singular, plural, n):
+        return self._native(self._translations.unpgettext(context, singular, plural, n))
+
+    gettext, ngettext, pgettext, npgettext = ugettext, ungettext, upgettext, unpgettext
+
+    def __getattr__(self, name):
+        return getattr(self._translations, name)
+
+
+class OfficeDomain(Domain):
+    """Flask-Babel's message domain, with the digit policy: the catalog's own numbers and every number passed into a
+    message (a count, a step) in the digits of the language; strings passed in (identifiers, names) as they are."""
+
+    def get_translations(self):
+        translations = super().get_translations()
+        system = numbering_system()
+        if system == "latn":
+            return translations
+        key = (str(get_locale()), system)
+        cache = self.__dict__.setdefault("_native", {})
+        if key not in cache or cache[key]._translations is not translations:
+            cache[key] = _NativeCatalog(translations, system)
+        return cache[key]
+
+    def gettext(self, string, **variables):
+        return super().gettext(string, **_numbers(variables))
+
+    def ngettext(self, singular, plural, num, **variables):
+        return self.get_translations().ungettext(singular, plural, num) % _numbers({"num": num} | variables)
+
+    def pgettext(self, context, string, **variables):
+        return super().pgettext(context, string, **_numbers(variables))
+
+    def npgettext(self, context, singular, plural, num, **variables):
+        return self.get_translations().unpgettext(context, singular, plural, num) % _numbers({"num": num} | variables)
+
+
+def _template_numbers(function, counted=False):
+    """Jinja's gettext for templates, with every number passed into a message in the digits of the language."""
+    @pass_context
+    def call(context, *args, **variables):
+        if counted:
+            variables.setdefault("num", args[-1])
+        return function(context, *args, **_numbers(variables))
+    return call
 
 
 def translate(message_id):
@@ -138,19 +264,29 @@ def beside(text, language):
     with force_locale(language):
         shown = translate(text) if isinstance(text, str) else str(text)
     return Markup('<span class="beside" lang="{}" dir="{}">{}</span>').format(
-        language, "rtl" if language in RTL else "ltr", shown)
+        tag(language), "rtl" if language in RTL else "ltr", shown)
 
 
 def duration(delta):
     """A length of time in words of the current language, with the plural its number needs (CLDR): "2 days"."""
-    return format_timedelta(delta, format="long", locale=get_locale())
+    return digits(format_timedelta(delta, format="long", locale=get_locale()))
+
+
+def money(amount):
+    """An amount in euros as the language writes it, with its separators and digits."""
+    return digits(format_currency(Decimal(amount), "EUR", locale=get_locale(), numbering_system=numbering_system()))
 
 
 def filesize(size):
     """A number of bytes as people read it, in kB or MB, in the user's language."""
+    system = numbering_system()
     if size < 1024 * 1024:
-        return format_unit(max(1, round(size / 1024)), "digital-kilobyte", length="short", locale=get_locale())
-    return format_unit(round(size / 1024 / 1024, 1), "digital-megabyte", length="short", locale=get_locale())
+        shown = format_unit(max(1, round(size / 1024)), "digital-kilobyte", length="short", locale=get_locale(),
+                            numbering_system=system)
+    else:
+        shown = format_unit(round(size / 1024 / 1024, 1), "digital-megabyte", length="short", locale=get_locale(),
+                            numbering_system=system)
+    return digits(shown)  # Babel gives the language's separators, not its digits
 
 
 def normalize_digits(text):
@@ -191,8 +327,15 @@ babel = Babel()
 def init_app(app):
     """Set up Flask-Babel, the template globals for language and direction, and localised filters."""
     babel.init_app(app, locale_selector=select_locale)
+    babel.domain_instance = OfficeDomain(domain="messages")
+    env = app.jinja_env
+    for name in ("gettext", "pgettext"):  # "_" looks "gettext" up when called
+        env.globals[name] = _template_numbers(env.globals[name])
+    for name in ("ngettext", "npgettext"):
+        env.globals[name] = _template_numbers(env.globals[name], counted=True)
     app.extensions["locales"] = _find_locales(app.config["BABEL_TRANSLATION_DIRECTORIES"])
-    names = [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in app.extensions["locales"]]
+    names = [(code, OWN_NAMES.get(code) or Locale.parse(code).get_display_name(code).capitalize())
+             for code in app.extensions["locales"]]
 
     @app.context_processor
     def language_globals():
@@ -220,14 +363,12 @@ def init_app(app):
                                 secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
         return response
 
-    @app.template_filter("money")
-    def money(amount):
-        return format_currency(Decimal(amount), "EUR", locale=get_locale())
+    app.add_template_filter(money)
 
     @app.template_filter("when")
     def when(timestamp, length="medium"):
         moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-        return format_datetime(moment, length, tzinfo=get_timezone(), locale=get_locale())
+        return digits(format_datetime(moment, length, tzinfo=get_timezone(), locale=get_locale()))
 
     @app.template_filter("format_tables")
     def format_tables(text, tables):
@@ -239,6 +380,7 @@ def init_app(app):
             return text
 
     app.add_template_filter(filesize)
+    app.add_template_filter(tag)
     app.add_template_filter(isolate)
     app.add_template_filter(lambda text: isolate(text, pdf=True), "isolate_pdf")
 
@@ -247,9 +389,9 @@ def init_app(app):
         left = date.fromisoformat(iso_date) - office_today()
         if left.days == 0:
             return gettext("Today is the last day.")
-        when = format_timedelta(left, granularity="day", threshold=1000, add_direction=True, locale=get_locale())
+        when = digits(format_timedelta(left, granularity="day", threshold=1000, add_direction=True, locale=get_locale()))
         return gettext("The date has passed (%(when)s).", when=when) if left.days < 0 else when
 
     @app.template_filter("day")
     def day(iso_date):
-        return format_date(date.fromisoformat(iso_date), "full", locale=get_locale())
+        return digits(format_date(date.fromisoformat(iso_date), "full", locale=get_locale()))

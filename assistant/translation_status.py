@@ -22,9 +22,19 @@ def _folder():
     return Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
 
 
+def _glossary_file():
+    return yaml.safe_load((_folder() / "glossary.yaml").read_text(encoding="utf-8"))
+
+
 def glossary():
     """The terms of locales/glossary.yaml."""
-    return yaml.safe_load((_folder() / "glossary.yaml").read_text(encoding="utf-8"))["terms"]
+    return _glossary_file()["terms"]
+
+
+def same_as_source(lang):
+    """The texts a language's catalog may leave as the source has them (codes, German names, same words)."""
+    kept = _glossary_file()["same_as_source"]
+    return set(kept["all"]) | set(kept.get(lang, []))
 
 
 def catalog(lang):
@@ -40,18 +50,33 @@ def texts(message):
     return [(message.id, message.string)]
 
 
-def glossary_problems(lang, messages=None, terms=None):
-    """Entries of a language that name a term without its rendering (or the German term), and banned renderings."""
+def titles():
+    """The texts that are titles: of services, of their steps and of the documents they ask for. The glossary's
+    `keep_german: titles` keeps the German term in them, as people find it on the office's paper."""
+    found = set()
+    for service in current_app.extensions["services"].values():
+        found |= {service.title, *(step.title for step in service.steps),
+                  *(doc["label"] for doc in service.documents if doc.get("label"))}
+    return found
+
+
+def glossary_problems(lang, messages=None, terms=None, titled=None):
+    """Entries of a language that name a term without its rendering (or the German term), titles without the German
+    term where the language keeps it on titles, and banned renderings."""
     problems = []
+    titled = titles() if titled is None else titled
     for term in terms or glossary():
         rule = term["languages"].get(lang, {})
-        accepted = [term["german"], *term.get("german_forms", []), *rule.get("use", []),
-                    *(term["english"] if lang == "en" else [])]   # English is the source: its own words
+        german = [term["german"], *term.get("german_forms", [])]
+        accepted = [*german, *rule.get("use", []), *(term["english"] if lang == "en" else [])]   # English: the source
         for message in messages or catalog(lang):
             for source, text in texts(message) if message.id else []:
-                if any(phrase in source.lower() for phrase in term["english"]) and \
-                        not any(form.lower() in text.lower() for form in accepted):
-                    problems.append(f"{term['id']}: {source!r} -> {text!r}")
+                if any(phrase in source.lower() for phrase in term["english"]):
+                    if not any(form.lower() in text.lower() for form in accepted):
+                        problems.append(f"{term['id']}: {source!r} -> {text!r}")
+                    elif source in titled and rule.get("keep_german") in ("titles", "always") and \
+                            not any(form.lower() in text.lower() for form in german):
+                        problems.append(f"{term['id']}: a title without the German term: {source!r} -> {text!r}")
                 problems += [f"{term['id']}: banned {banned!r} in {text!r}" for banned in rule.get("banned", [])
                              if banned.lower() in text.lower()]
     return problems

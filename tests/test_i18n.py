@@ -12,7 +12,7 @@ from assistant.i18n import LANGUAGES
 from tests.conftest import choose_language, soup
 
 ROOT = Path(__file__).resolve().parent.parent
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")   # every form: %(name)s, %s, {name}
 REQUIRED = list(LANGUAGES)
 
 
@@ -67,6 +67,7 @@ def test_each_counted_message_reads_right_for_every_number_in_every_language(app
     from gettext import c2py
     from babel import Locale
     from flask_babel import force_locale, ngettext
+    from assistant.i18n import digits, native, numbering_system
     messages = [m for m in catalog(lang) if isinstance(m.id, tuple)]
     rule = catalog(lang).plural_expr
     for message in messages:
@@ -74,15 +75,17 @@ def test_each_counted_message_reads_right_for_every_number_in_every_language(app
         for n in COUNTS:
             with app.test_request_context(), force_locale(lang):
                 shown = ngettext(*message.id, n, done=n, total=n, number=n, max=n)
-            form = c2py(rule)(n)                                   # the catalog's rule, as gettext compiles it
-            assert str(n) in shown and shown == message.string[int(form)] % {"done": n, "total": n, "number": n, "max": n}
+                written = digits(str(n))                           # in the language's digits (test_languages)
+                text = native(message.string[int(c2py(rule)(n))], numbering_system())   # the catalog's rule
+            assert written in shown and shown == text % {"done": written, "total": written, "number": written,
+                                                          "max": written}
     assert Locale.parse(lang).plural_form is not None and messages
     if lang == "ar":   # the review's example: "%(max)s characters" needs another word for 200 than for 11
         too_long = next(m for m in messages if m.id[0].startswith("Your answer is too long"))
         with app.test_request_context(), force_locale("ar"):
-            assert ngettext(*too_long.id, 11, max=11).endswith("11 حرفًا.")
-            assert ngettext(*too_long.id, 200, max=200).endswith("200 حرف.")
-            assert ngettext(*too_long.id, 5, max=5).endswith("5 أحرف.")
+            assert ngettext(*too_long.id, 11, max=11).endswith("١١ حرفًا.")
+            assert ngettext(*too_long.id, 200, max=200).endswith("٢٠٠ حرف.")
+            assert ngettext(*too_long.id, 5, max=5).endswith("٥ أحرف.")
 
 
 @pytest.mark.parametrize("lang", REQUIRED)

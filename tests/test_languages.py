@@ -10,13 +10,15 @@ import pytest
 from babel.messages.pofile import read_po
 from pypdf import PdfReader
 
-from assistant.i18n import LANGUAGES, RTL
+from assistant.i18n import LANGUAGES, RTL, tag
 from tests.conftest import (DEMO_PROFILE, choose_language, draft_id_of, form_fields, jpeg_bytes, register, sample_answer, soup, start,
                             upload, csrf_of)
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+TYPED = {"ar": ARABIC_DIGITS, "fa": PERSIAN_DIGITS, "fa_AF": PERSIAN_DIGITS, "ps": PERSIAN_DIGITS}
 
 
 def catalog(lang):
@@ -74,8 +76,8 @@ def test_language_switch_buttons_belong_to_the_step_form_and_name_each_language_
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_every_language_sets_lang_and_direction_and_says_whether_it_is_reviewed(app, lang):
-    page = soup(client_in(app, lang).get("/"))
-    assert page.html["lang"] == lang
+    page = soup(client_in(app, tag(lang)).get("/"))
+    assert page.html["lang"] == tag(lang)
     assert page.html["dir"] == ("rtl" if lang in RTL else "ltr")
     note = page.select_one("footer .small")
     if LANGUAGES[lang] == "reviewed":
@@ -119,7 +121,7 @@ def test_german_alongside_shows_german_under_questions_hints_and_messages(applic
 
 
 def run_in(app, lang, switch_at=None, email="person@example.org"):
-    """Walk the declaration of commitment in a language (digits typed as Arabic-Indic in Arabic) and submit it."""
+    """Walk the declaration of commitment in a language (digits typed in the language's own digits) and submit it."""
     client = client_in(app, lang)
     register(client, email=email)
     service = app.extensions["services"]["declaration-of-commitment"]
@@ -128,13 +130,13 @@ def run_in(app, lang, switch_at=None, email="person@example.org"):
     draft = draft_id_of(url)
     for number in range(20):
         page = soup(client.get(url))
-        assert page.html["lang"] == lang
+        assert page.html["lang"] == tag(lang)
         data = form_fields(page)
         for div in page.select("div.field[id^=q-]"):
             q = service.questions[div["id"][2:]]
             value = sample_answer(q, order.index(q.id), service)
-            if lang == "ar" and q.type in ("date", "phone", "number", "money"):
-                value = value.translate(ARABIC_DIGITS)
+            if lang in TYPED and q.type in ("date", "phone", "number", "money"):
+                value = value.translate(TYPED[lang])
             if q.type == "address":
                 data |= {f"{q.id}-{k}": v for k, v in value.items()}
             else:
@@ -201,6 +203,84 @@ def test_the_receipt_is_bilingual_and_arabic_is_laid_out_right_to_left(app):
     words = [w for w in arabic_title.split() if "لا" not in w]
     assert words and all(w in re.sub(r"[\u202a-\u202e]", "", text) for w in words)
     assert german_title in text
+
+
+OWN_DIGITS = {"ar": "٠١٢٣٤٥٦٧٨٩", "fa": "۰۱۲۳۴۵۶۷۸۹", "fa_AF": "۰۱۲۳۴۵۶۷۸۹", "ps": "۰۱۲۳۴۵۶۷۸۹"}
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_each_language_writes_dates_amounts_sizes_and_counts_in_its_own_digits(app, lang):
+    """The digit policy (i18n.DIGITS): Persian digits for Persian, Dari and Pashto, Arabic-Indic for Arabic, 0-9 for
+    the others; in templates and in code, in dates, amounts, sizes and every number passed into a text."""
+    from flask_babel import force_locale, gettext
+    own = OWN_DIGITS.get(lang, "0123456789")
+    table = str.maketrans("0123456789", own)
+    page = ('{{ "2026-03-27"|day }} | {{ "2026-03-27T08:05:00Z"|when }} | {{ "1234.50"|money }} | '
+            '{{ 2516582|filesize }} | {{ _("Step %(number)s", number=12) }} | '
+            '{{ ngettext("%(done)s of %(total)s step complete", "%(done)s of %(total)s steps complete", 18, '
+            'done=7, total=18) }}')
+    with app.test_request_context(), force_locale(lang):
+        shown = [part.strip() for part in app.jinja_env.from_string(page).render().split(" | ")]
+        in_code = gettext("Step %(number)s", number=12)
+    assert "2026".translate(table) in shown[0] and "27".translate(table) in shown[0]
+    assert "2026".translate(table) in shown[1] and "05".translate(table) in shown[1]    # 09:05 in Berlin
+    assert "".join(ch for ch in shown[2] if ch.isdecimal()) == "123450".translate(table)
+    assert "".join(ch for ch in shown[3] if ch.isdecimal()) == "24".translate(table)    # 2.4 MB
+    assert "12".translate(table) in shown[4] and "12".translate(table) in in_code
+    assert "7".translate(table) in shown[5] and "18".translate(table) in shown[5]
+    assert all(ch in own for part in shown for ch in part if ch.isdecimal()), shown
+
+
+def test_a_catalog_text_takes_the_digits_but_law_codes_and_phone_numbers_keep_theirs(app):
+    """Numbers standing alone in a translated text ("for example 10115", "18 years") take the language's digits; a
+    legal reference, a code and a phone number stay as the law, the code and the phone have them."""
+    from flask_babel import force_locale, gettext
+    fa = catalog("fa")
+    postcode = "A German postcode has five digits, for example 10115."
+    law = next(m.id for m in fa if isinstance(m.id, str) and "§ 81 Abs. 4 AufenthG" in m.string)
+    level = next(m.id for m in fa if isinstance(m.id, str) and "(BITV 2.0" in m.string)
+    with app.test_request_context():
+        with force_locale("fa"):
+            assert "۱۰۱۱۵" in gettext(postcode) and "10115" not in gettext(postcode)
+            assert "§ 81 Abs. 4 AufenthG" in gettext(law)
+            assert "BITV 2.0" in gettext(level, office="X") and "WCAG 2.1" in gettext(level, office="X")
+            assert gettext("%(number)s, extension %(extension)s", number="030 1234567", extension="12").startswith(
+                "030 1234567")                                       # what people typed is shown as they typed it
+        with force_locale("ar"):
+            assert "١٠١١٥" in gettext(postcode)
+        with force_locale("tr"):
+            assert "10115" in gettext(postcode)
+
+
+def test_the_office_decides_the_arabic_digits(make_app):
+    """ASSISTANT_ARABIC_DIGITS=latn: Arabic pages write 0-9 (Arabic-Indic is the default); Persian keeps its own."""
+    from flask_babel import force_locale, gettext
+    app = make_app(ARABIC_DIGITS="latn")
+    with app.test_request_context():
+        with force_locale("ar"):
+            assert "10115" in gettext("A German postcode has five digits, for example 10115.")
+            assert app.jinja_env.from_string('{{ "1234.50"|money }}').render().count("1") == 1
+        with force_locale("fa"):
+            assert "۱۰۱۱۵" in gettext("A German postcode has five digits, for example 10115.")
+
+
+@pytest.mark.parametrize("lang", ["fa", "fa_AF", "ps"])
+def test_persian_digits_on_screen_and_on_the_receipt_while_typed_persian_digits_are_read(app, lang):
+    """A whole application typed in Persian digits is read as numbers; its page and its receipt write the date of
+    submission and the fee in Persian digits, and the reference number and the office's address as they are."""
+    client, draft = run_in(app, lang, email=f"digits-{lang}@example.org")
+    page = soup(client.get(f"/applications/{draft}"))
+    with app.app_context():
+        from assistant.db import get_db
+        row = get_db().execute("SELECT reference, submitted_at FROM applications WHERE id = ?", [draft]).fetchone()
+    year = row["submitted_at"][:4]
+    text = page.select_one("main").text
+    assert row["reference"] in text and year.translate(PERSIAN_DIGITS) in text
+    with client.get(f"/applications/{draft}/receipt.pdf") as response:
+        receipt = subprocess.run(["pdftotext", "-", "-"], input=response.get_data(), capture_output=True,
+                                 check=True).stdout.decode()
+    assert row["reference"] in receipt and "12345 Musterstadt" in receipt and "+49 30 1234567" in receipt
+    assert year.translate(PERSIAN_DIGITS) in receipt and "۲۹٫۰۰" in receipt     # the date of submission, the fee
 
 
 def test_a_browser_whose_language_is_not_offered_is_asked_once(app):

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 from referencing import Registry, Resource
 
-from ..i18n import OFFICE_TIMEZONE
+from ..i18n import OFFICE_TIMEZONE, tag
 from ..payments.base import METHODS
 from .names import portable
 
@@ -66,7 +66,7 @@ def build(record, *, created_at, receipt_row):
     packet = {
         "format": "front-desk-packet", "version": "1.0", "kind": "submission", "reference": record["reference"],
         "service": block, "created_at": created_at, "submitted_at": record["submitted_at"],
-        "language": record["language"], "applicant": applicant, "representative": record.get("representative"), "data": data,
+        "language": tag(record["language"]), "applicant": applicant, "representative": record.get("representative"), "data": data,
         "documents": entries, "receipt": receipt, "metadata": metadata,
     }
     VALIDATOR.validate(packet)

@@ -3,7 +3,7 @@ from babel.dates import format_date
 from flask_babel import get_locale, lazy_gettext as _
 from wtforms.validators import ValidationError
 
-from ..i18n import normalize_digits
+from ..i18n import digits, normalize_digits
 from . import dates
 from .base import QuestionType
 
@@ -28,7 +28,7 @@ class Date(QuestionType):
         parts = value.split("-")
         first, _last = dates.bounds(value)
         pattern = {3: "medium", 2: "MMMM y", 1: "y"}[len(parts)]
-        return format_date(first, pattern, locale=get_locale())
+        return digits(format_date(first, pattern, locale=get_locale()))
 
     def to_raw(self, value):
         return dates.to_input(value)

@@ -2,11 +2,10 @@
 import re
 from decimal import Decimal
 
-from babel.numbers import format_currency
-from flask_babel import get_locale, lazy_gettext as _
+from flask_babel import lazy_gettext as _
 from wtforms.validators import ValidationError
 
-from ..i18n import normalize_digits
+from ..i18n import digits, money, normalize_digits
 from .base import QuestionType
 
 
@@ -20,7 +19,7 @@ class Number(QuestionType):
         return int(text)
 
     def display(self, value, q):
-        return str(value)
+        return digits(str(value))
 
     def to_raw(self, value):
         return str(value)
@@ -59,7 +58,7 @@ class Money(QuestionType):
         return Decimal(f"{''.join(numbers)}.{cents.ljust(2, '0')}")
 
     def display(self, value, q):
-        return format_currency(Decimal(value), "EUR", locale=get_locale())
+        return money(value)
 
     def to_raw(self, value):
         return value.replace(".", ",")
