@@ -65,6 +65,8 @@ def test_language_switch_buttons_belong_to_the_step_form_and_name_each_language_
     names = {b["value"]: b.text for b in buttons}
     assert names["de"] == "Deutsch" and names["ar"] == "العربية" and names["uk"] == "Українська"
     assert names["fa"] == "فارسی" and names["tr"] == "Türkçe" and names["fr"] == "Français"
+    assert names["fa_AF"] == "دری" and names["ku"] == "Kurdî (Kurmancî)" and names["ti"] == "ትግርኛ"
+    assert names["so"] == "Soomaali" and names["sq"] == "Shqip" and len(names) == 15
     # Elsewhere the buttons belong to a small form of their own, which POSTs with the page's token (never a GET link).
     page = soup(applicant.get("/"))
     buttons = page.select("section.langs button[name=lang]")
@@ -283,10 +285,34 @@ def test_persian_digits_on_screen_and_on_the_receipt_while_typed_persian_digits_
     assert year.translate(PERSIAN_DIGITS) in receipt and "۲۹٫۰۰" in receipt     # the date of submission, the fee
 
 
+@pytest.mark.parametrize("lang, font", [("ti", "Noto-Sans-Ethiopic"), ("fa_AF", "Noto-Sans-Arabic")])
+def test_the_receipt_draws_tigrinya_and_dari_in_their_own_scripts(app, lang, font):
+    """Tigrinya in Ge'ez script with Debian's Noto Sans Ethiopic, Dari right to left with Noto Sans Arabic: the words
+    come back from the page in reading order, and a picture of it is kept for people to look at."""
+    client, draft = run_in(app, lang, email=f"receipt-{lang}@example.org")
+    with client.get(f"/applications/{draft}/receipt.pdf") as response:
+        body = response.get_data()
+    reader = PdfReader(io.BytesIO(body))
+    fonts = {str(f.get_object()["/BaseFont"]) for page in reader.pages
+             for f in page["/Resources"]["/Font"].values()}
+    assert any(font in name for name in fonts), fonts
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"receipt-{lang}.pdf").write_bytes(body)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(ARTIFACTS / f"receipt-{lang}.pdf"),
+                    str(ARTIFACTS / f"receipt-{lang}")], check=True, capture_output=True)
+    text = re.sub(r"[\u202a-\u202e\u2066-\u2069]", "", subprocess.run(
+        ["pdftotext", "-l", "1", str(ARTIFACTS / f"receipt-{lang}.pdf"), "-"], check=True, capture_output=True,
+        text=True).stdout)
+    for msgid in ("Receipt for your application", "Reference number", "Submitted on"):
+        words = [w for w in catalog(lang)[msgid].string.split() if "لا" not in w]
+        assert words and all(w in text for w in words), (msgid, text[:400])
+    assert catalog("de")["Receipt for your application"].string in text
+
+
 def test_a_browser_whose_language_is_not_offered_is_asked_once(app):
     from tests.conftest import choose_language
     client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sw, so;q=0.8"
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sw, am;q=0.8"
     first = soup(client.get("/"))
     asked = first.select_one("main section#ask-languages")
     assert asked is not None and first.html["lang"] == "de"
