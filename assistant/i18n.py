@@ -347,6 +347,7 @@ def init_app(app):
             "current_dir": "rtl" if lang in RTL else "ltr",
             "languages": names,
             "translation_status": LANGUAGES.get(lang, "draft"),
+            "digits_system": numbering_system(lang),
             "alongside": alongside,
             "alongside_lang": second,
             "beside": (lambda text: beside(text, second)) if alongside else (lambda text: ""),

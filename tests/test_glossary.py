@@ -11,7 +11,7 @@ REQUIRED = {"residence_permit", "electronic_residence_permit", "settlement_permi
             "fiktionsbescheinigung", "declaration_of_commitment", "toleration", "permission_to_stay",
             "employment_permission", "residence_obligation", "decision", "immigration_office", "statutory_insurance",
             "private_insurance", "power_of_attorney", "cash_reference", "diverse", "given_names",
-            "registration_certificate", "jobcenter"}
+            "registration_certificate", "jobcenter", "statutory_pension"}
 
 
 def test_the_glossary_covers_every_term_in_every_language(app):

@@ -283,6 +283,7 @@ def test_persian_digits_on_screen_and_on_the_receipt_while_typed_persian_digits_
                                  check=True).stdout.decode()
     assert row["reference"] in receipt and "12345 Musterstadt" in receipt and "+49 30 1234567" in receipt
     assert year.translate(PERSIAN_DIGITS) in receipt and "۲۹٫۰۰" in receipt     # the date of submission, the fee
+    assert " · ۱/" in receipt                                        # the page numbers too
 
 
 @pytest.mark.parametrize("lang, font", [("ti", "Noto-Sans-Ethiopic"), ("fa_AF", "Noto-Sans-Arabic")])

@@ -214,7 +214,7 @@ def test_no_page_of_an_application_scrolls_sideways_at_320_px_in_any_language(br
             for path in ("/dashboard", "/profile", f"/applications/{open_draft}/steps/guarantor",
                          f"/applications/{open_draft}/documents", f"/applications/{open_draft}/check", f"/applications/{draft}"):
                 page.goto(f"{live_server}{path}")
-                assert page.evaluate("document.documentElement.lang") == lang
+                assert page.evaluate("document.documentElement.lang") == lang.replace("_", "-")   # BCP 47
                 assert_fits(page, f"{lang} {path}")
     finally:
         context.close()
