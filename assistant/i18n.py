@@ -36,6 +36,7 @@ RTL = {"ar", "fa", "fa_AF", "ps"}
 DIGITS = {"fa": "arabext", "fa_AF": "arabext", "ps": "arabext", "ar": "ARABIC_DIGITS"}
 _DIGIT_TABLES = {"arab": str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"),
                  "arabext": str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")}
+_KEPT = re.compile(r"[^\W\d]|[§+]")  # a letter, a paragraph or a plus sign: the run is a reference, code or number
 OFFICE_TIMEZONE = ZoneInfo("Europe/Berlin")  # dates with legal meaning are the office's dates
 
 
@@ -115,9 +116,6 @@ def native(text, system):
     return LTR_RUN.sub(convert, text)
 
 
-_KEPT = re.compile(r"[^\W\d]|[§+]")  # a letter, a paragraph or a plus sign: the run is a reference, code or number
-
-
 def tag(code):
     """A language code as HTML's lang attribute wants it (BCP 47): fa_AF -> fa-AF."""
     return code.replace("_", "-")
@@ -170,16 +168,19 @@ class OfficeDomain(Domain):
     """Flask-Babel's message domain, with the digit policy: the catalog's own numbers and every number passed into a
     message (a count, a step) in the digits of the language; strings passed in (identifiers, names) as they are."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._native = {}
+
     def get_translations(self):
         translations = super().get_translations()
         system = numbering_system()
         if system == "latn":
             return translations
         key = (str(get_locale()), system)
-        cache = self.__dict__.setdefault("_native", {})
-        if key not in cache or cache[key]._translations is not translations:
-            cache[key] = _NativeCatalog(translations, system)
-        return cache[key]
+        if key not in self._native or self._native[key]._translations is not translations:
+            self._native[key] = _NativeCatalog(translations, system)
+        return self._native[key]
 
     def gettext(self, string, **variables):
         return super().gettext(string, **_numbers(variables))
