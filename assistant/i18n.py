@@ -132,7 +132,7 @@ def number(value):
 
 
 def _numbers(variables):
-    return {name: number(value) for name, value in variables.items()}
+    return {name: number(value) for name, value in variables.items()} if variables else variables
 
 
 class _NativeCatalog:
@@ -174,10 +174,11 @@ class OfficeDomain(Domain):
 
     def get_translations(self):
         translations = super().get_translations()
-        system = numbering_system()
+        lang = str(get_locale())
+        system = numbering_system(lang)
         if system == "latn":
             return translations
-        key = (str(get_locale()), system)
+        key = (lang, system)
         if key not in self._native or self._native[key]._translations is not translations:
             self._native[key] = _NativeCatalog(translations, system)
         return self._native[key]
@@ -201,7 +202,7 @@ def _template_numbers(function, counted=False):
     def call(context, *args, **variables):
         if counted:
             variables.setdefault("num", args[-1])
-        return function(context, *args, **_numbers(variables))
+        return function(context, *args, **_numbers(variables)) if variables else function(context, *args)
     return call
 
 
