@@ -28,6 +28,8 @@ LANGUAGES = {"de": "reviewed", "en": "reviewed", "ar": "draft", "fa": "draft", "
              "so": "draft", "sq": "draft"}
 # A language's name in itself where CLDR's is not what its readers call it ("Persian (Afghanistan)" is Dari).
 OWN_NAMES = {"fa_AF": "دری", "ku": "Kurdî (Kurmancî)"}
+# ISO 639-3 codes some browsers and systems send for them.
+ALIASES = {"prs": "fa_AF", "kmr": "ku"}
 RTL = {"ar", "fa", "fa_AF", "ps"}
 # The digits a language shows in the numbers the product writes: in its texts, dates, amounts, counts, on screen and
 # on the receipt (CLDR numbering systems). Persian, Dari and Pashto readers expect Persian digits; Arabic as the office
@@ -66,7 +68,8 @@ def select_locale():
         return chosen
     if current_user and current_user.is_authenticated and current_user.locale in locales:
         return current_user.locale
-    guess = request.accept_languages.best_match(locales)
+    guess = request.accept_languages.best_match([*locales, *ALIASES])
+    guess = ALIASES.get(guess, guess)
     if guess is None and not request.cookies.get(ASKED_COOKIE):
         g.ask_language = True  # none of the browser's languages is offered: ask, once
     return guess or "de"

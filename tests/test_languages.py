@@ -310,6 +310,15 @@ def test_the_receipt_draws_tigrinya_and_dari_in_their_own_scripts(app, lang, fon
     assert catalog("de")["Receipt for your application"].string in text
 
 
+@pytest.mark.parametrize("accepted, lang", [("fa-AF,fa;q=0.9", "fa-AF"), ("prs", "fa-AF"), ("kmr", "ku"),
+                                             ("ku-TR", "ku"), ("ti-ER", "ti"), ("sq-XK", "sq"), ("so", "so")])
+def test_a_browser_asking_for_a_new_language_by_any_of_its_codes_gets_it(app, accepted, lang):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = accepted
+    page = soup(client.get("/"))
+    assert page.html["lang"] == lang and page.select_one("#ask-languages") is None
+
+
 def test_a_browser_whose_language_is_not_offered_is_asked_once(app):
     from tests.conftest import choose_language
     client = app.test_client()
