@@ -38,7 +38,8 @@ RTL = {"ar", "fa", "fa_AF", "ps"}
 DIGITS = {"fa": "arabext", "fa_AF": "arabext", "ps": "arabext", "ar": "ARABIC_DIGITS"}
 _DIGIT_TABLES = {"arab": str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"),
                  "arabext": str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")}
-_KEPT = re.compile(r"[^\W\d]|[§+]")  # a letter, a paragraph or a plus sign: the run is a reference, code or number
+# A letter, a paragraph or a plus sign, or digit groups apart (0151 23456789, 116 116): a reference, code or number.
+_KEPT = re.compile(r"[^\W\d]|[§+]|\d\s+\d")
 OFFICE_TIMEZONE = ZoneInfo("Europe/Berlin")  # dates with legal meaning are the office's dates
 
 
@@ -108,7 +109,8 @@ def digits(text, lang=None):
 
 def native(text, system):
     """A catalog text with the digits of the language: a number that stands alone ("18 years", "29 March 2023") takes
-    them, one inside a left-to-right run (§ 25 Abs. 1 AufenthG, WCAG 2.1, A1, +49 …) stays as the law or code has it."""
+    them, one inside a left-to-right run (§ 25 Abs. 1 AufenthG, WCAG 2.1, A1, +49 …, 0151 23456789) stays as the law,
+    the code or the phone has it."""
     table = _DIGIT_TABLES.get(system)
     if not table:
         return text
@@ -331,6 +333,8 @@ babel = Babel()
 
 def init_app(app):
     """Set up Flask-Babel, the template globals for language and direction, and localised filters."""
+    if app.config.get("ARABIC_DIGITS", "arab") not in ("arab", "latn"):
+        raise RuntimeError("ASSISTANT_ARABIC_DIGITS is arab or latn")
     babel.init_app(app, locale_selector=select_locale)
     babel.domain_instance = OfficeDomain(domain="messages")
     env = app.jinja_env
@@ -377,16 +381,20 @@ def init_app(app):
         return digits(format_datetime(moment, length, tzinfo=get_timezone(), locale=get_locale()))
 
     @app.template_filter("format_tables")
-    def format_tables(text, tables):
-        """A notice's text with today's value of each dated table it names (`%(blue_card_general)s`), as money."""
+    def format_tables(message_id, tables):
+        """A notice's text of a service file, translated, with today's value of each dated table it names
+        (`%(blue_card_general)s`) as money, then its left-to-right runs isolated (filled first: a placeholder is not
+        a run of its own)."""
+        text = translate(message_id)
         shown = {name: money(value) if value is not None else "–" for name, value in (tables or {}).items()}
         try:
-            return text % shown if shown else text
+            return isolate(text % shown if shown else text)
         except (KeyError, ValueError, TypeError):
-            return text
+            return isolate(text)
 
     app.add_template_filter(filesize)
     app.add_template_filter(tag)
+    app.add_template_filter(number)
     app.add_template_filter(isolate)
     app.add_template_filter(lambda text: isolate(text, pdf=True), "isolate_pdf")
 

@@ -220,7 +220,7 @@ def test_each_language_writes_dates_amounts_sizes_and_counts_in_its_own_digits(a
     page = ('{{ "2026-03-27"|day }} | {{ "2026-03-27T08:05:00Z"|when }} | {{ "1234.50"|money }} | '
             '{{ 2516582|filesize }} | {{ _("Step %(number)s", number=12) }} | '
             '{{ ngettext("%(done)s of %(total)s step complete", "%(done)s of %(total)s steps complete", 18, '
-            'done=7, total=18) }}')
+            'done=7, total=18) }} | {{ 3|number }}')   # the last: a repeated item's number ("Family member 3")
     with app.test_request_context(), force_locale(lang):
         shown = [part.strip() for part in app.jinja_env.from_string(page).render().split(" | ")]
         in_code = gettext("Step %(number)s", number=12)
@@ -229,7 +229,7 @@ def test_each_language_writes_dates_amounts_sizes_and_counts_in_its_own_digits(a
     assert "".join(ch for ch in shown[2] if ch.isdecimal()) == "123450".translate(table)
     assert "".join(ch for ch in shown[3] if ch.isdecimal()) == "24".translate(table)    # 2.4 MB
     assert "12".translate(table) in shown[4] and "12".translate(table) in in_code
-    assert "7".translate(table) in shown[5] and "18".translate(table) in shown[5]
+    assert "7".translate(table) in shown[5] and "18".translate(table) in shown[5] and shown[6] == "3".translate(table)
     assert all(ch in own for part in shown for ch in part if ch.isdecimal()), shown
 
 
@@ -248,15 +248,43 @@ def test_a_catalog_text_takes_the_digits_but_law_codes_and_phone_numbers_keep_th
             assert "BITV 2.0" in gettext(level, office="X") and "WCAG 2.1" in gettext(level, office="X")
             assert gettext("%(number)s, extension %(extension)s", number="030 1234567", extension="12").startswith(
                 "030 1234567")                                       # what people typed is shown as they typed it
+            phone = next(m.id for m in fa if isinstance(m.id, str) and "0151 23456789" in m.id)
+            assert "0151 23456789" in gettext(phone) and "116 116" in gettext(
+                next(m.id for m in fa if isinstance(m.id, str) and "116 116" in m.id))   # phone numbers dial as written
         with force_locale("ar"):
             assert "١٠١١٥" in gettext(postcode)
         with force_locale("tr"):
             assert "10115" in gettext(postcode)
 
 
+@pytest.mark.parametrize("typed, value", [("۱٬۲۵۰٫۵۰", "1250.50"), ("\u200e€ ۱٬۲۵۰٫۵۰", "1250.50"),
+                                          ("١٢٥٠٫٥٠", "1250.50"), ("1\u202f250,50\u00a0€", "1250.50")])
+def test_an_amount_is_read_as_the_page_writes_it_in_every_language(app, typed, value):
+    """Persian and Arabic write amounts with their own separators (٫ decimal, ٬ thousands); French with a narrow
+    space: what a person copies from the page, or types on a Persian keyboard, is read."""
+    from assistant.questions import TYPES
+    with app.test_request_context():
+        assert TYPES["money"].parse(typed, None) == value
+        assert TYPES["text"].parse("K۷M۴-Q۹TX-A", None) == "K7M4-Q9TX-A"   # a reference number in Persian digits
+
+
+def test_a_notice_names_todays_threshold_on_right_to_left_pages_too(app):
+    """The notice's placeholder is filled before its left-to-right runs are set apart, in Arabic as in German."""
+    hint = next(m.id for m in catalog("ar") if isinstance(m.id, str) and "%(skilled_worker_45_plus)s" in m.id)
+    page = '{{ hint|format_tables(tables) }}'
+    with app.test_request_context():
+        from flask_babel import force_locale
+        for lang, amount in (("ar", "٤٬٦٤٧٫٥٠"), ("fa", "۴٬۶۴۷٫۵۰"), ("de", "4.647,50")):
+            with force_locale(lang):
+                shown = app.jinja_env.from_string(page).render(hint=hint, tables={"skilled_worker_45_plus": "4647.50"})
+            assert amount in shown and "%(" not in shown, (lang, shown)
+
+
 def test_the_office_decides_the_arabic_digits(make_app):
     """ASSISTANT_ARABIC_DIGITS=latn: Arabic pages write 0-9 (Arabic-Indic is the default); Persian keeps its own."""
     from flask_babel import force_locale, gettext
+    with pytest.raises(RuntimeError):
+        make_app(ARABIC_DIGITS="Latn")                                  # a typo stops the start, not every page
     app = make_app(ARABIC_DIGITS="latn")
     with app.test_request_context():
         with force_locale("ar"):

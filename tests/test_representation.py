@@ -337,6 +337,33 @@ def test_an_applicant_links_their_account_by_a_code_sees_the_mandate_and_revokes
                          ).status_code == 404
 
 
+def test_dates_and_codes_typed_in_persian_digits_are_read_and_a_date_that_is_none_is_refused(app):
+    """A browser without a date picker sends what was typed: ۲۰۲۶-۰۱-۰۱ is the 1st of January 2026, 2026-13-01 is no
+    date (refused, and the client's page keeps working); a code typed in Persian digits links the account."""
+    own = register(english_client(app), email="digits-self@example.org")
+    code = code_of(own).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    member = organisation(app, "digits@example.org")
+    lina = new_client(member, LINA)
+    mandate(member, lina, valid_from="۲۰۲۶-۰۱-۰۱", valid_until="٢٠٣٠-٠١-٠١")
+    token = csrf_of(member, f"/clients/{lina}")
+    refused = member.post(f"/clients/{lina}/mandates", data={"csrf_token": token, "kind": "power_of_attorney",
+                                                              "scope": ["submit"], "valid_from": "2026-13-01"},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 303
+    page = member.get(f"/clients/{lina}")
+    assert page.status_code == 200 and "This date does not exist" in page.get_data(as_text=True)
+    from assistant.db import connect
+    db = connect(app.config["DATABASE"])
+    try:
+        dates = db.execute("SELECT valid_from, valid_until FROM mandates").fetchall()
+    finally:
+        db.close()
+    assert [tuple(d) for d in dates] == [("2026-01-01", "2030-01-01")]
+    link = {"csrf_token": csrf_of(member, f"/clients/{lina}"), "code": code}
+    assert member.post(f"/clients/{lina}/link", data=link).status_code == 303
+    assert "Connected with the client's own account" in soup(member.get(f"/clients/{lina}")).text
+
+
 def test_the_client_reviews_in_their_language_with_german_beside_and_the_confirmation_is_recorded(app):
     member = organisation(app, "review@example.org")
     token = csrf_of(member, "/organisation")

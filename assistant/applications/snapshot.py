@@ -14,7 +14,7 @@ from .. import files
 from ..casework.status import DRAFT
 from ..db import get_db
 from ..definitions import ITEM, fees
-from ..i18n import available_locales, translate
+from ..i18n import available_locales, digits, translate
 from ..people import matching
 from ..people.profile import APPLICANT_KEYS
 from ..questions import LTR_TYPES, TYPES
@@ -61,7 +61,8 @@ def take(*, service, journey, documents, account_email, person_id, reference, su
                                   "value": value, "shown": shown})
             title = _texts(step.title, both)
             if item:  # "Family members who apply with you: Family member 2"
-                title = {lang: f"{text}: {_texts(step.repeat['item'], [lang])[lang]} {item}" for lang, text in title.items()}
+                title = {lang: f"{text}: {_texts(step.repeat['item'], [lang])[lang]} {digits(str(item), lang)}"
+                         for lang, text in title.items()}
             steps.append({"id": step.id, "title": title, "questions": questions} | ({"item": item} if item else {}))
     wanted = {d["id"]: d for d in journey.documents()}
     files = [{"file_id": f["id"], "document_id": f["document_id"],

@@ -48,6 +48,16 @@ def file_entry(row, filename, label=None):
     return entry
 
 
+def _tagged(representative):
+    """The representative block with its languages in BCP 47, as the packet's own (fa_AF -> fa-AF)."""
+    if not representative:
+        return representative
+    tagged = dict(representative, client_language=tag(representative.get("client_language") or "") or None)
+    if representative.get("review"):
+        tagged["review"] = dict(representative["review"], language=tag(representative["review"]["language"]))
+    return tagged
+
+
 def build(record, *, created_at, receipt_row):
     """The whole packet of a submission, from its record; raises jsonschema.ValidationError if it breaks its own schema."""
     service = record["service"]
@@ -66,7 +76,7 @@ def build(record, *, created_at, receipt_row):
     packet = {
         "format": "front-desk-packet", "version": "1.0", "kind": "submission", "reference": record["reference"],
         "service": block, "created_at": created_at, "submitted_at": record["submitted_at"],
-        "language": tag(record["language"]), "applicant": applicant, "representative": record.get("representative"), "data": data,
+        "language": tag(record["language"]), "applicant": applicant, "representative": _tagged(record.get("representative")), "data": data,
         "documents": entries, "receipt": receipt, "metadata": metadata,
     }
     VALIDATOR.validate(packet)

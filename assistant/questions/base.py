@@ -3,6 +3,7 @@ from flask_babel import lazy_ngettext
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
+from ..i18n import normalize_digits
 from ..text import canonical
 
 MAX_TEXT = 200
@@ -42,7 +43,7 @@ class QuestionType:
 
     def read(self, text, q):
         """The canonical value of the cleaned text, or raise ValidationError."""
-        text = " ".join(text.split())
+        text = " ".join(normalize_digits(text).split())   # digits of any script as 0-9, as the office's files have them
         if len(text) > self.max_length:
             raise ValidationError(too_long(self.max_length))
         return text

@@ -29,7 +29,8 @@ class Money(QuestionType):
     """An amount in euros, stored with two decimals; never negative."""
 
     def read(self, raw, q):
-        text = normalize_digits(raw).strip().replace("€", "").replace("EUR", "").replace(" ", "").replace("\u00a0", "")
+        text = re.sub(r"[\s\u200e\u200f\u061c€]|EUR", "", normalize_digits(raw))   # also as the page writes it
+        text = text.replace("\u066b", ",").replace("\u066c", ".")   # the Arabic decimal and thousands separators
         negative = text.startswith("-")
         amount = self._amount(text.lstrip("-+"))
         if amount is None:

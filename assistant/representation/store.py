@@ -11,7 +11,7 @@ import json
 import secrets
 
 from ..db import get_db
-from ..i18n import office_today
+from ..i18n import normalize_digits, office_today
 
 NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 KINDS = ("law_firm", "welfare_association", "counselling_service", "employer")
@@ -261,7 +261,8 @@ CODE_HOURS = 24
 
 
 def _digest(code):
-    return hashlib.sha256("".join(code.upper().split()).encode()).hexdigest()
+    """The stored form of a one-time code as typed: without spaces, in capitals, any digits read as 0-9."""
+    return hashlib.sha256("".join(normalize_digits(code).upper().split()).encode()).hexdigest()
 
 
 def new_link_code(account_id, purpose="client"):

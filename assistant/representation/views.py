@@ -1,5 +1,6 @@
 """An organisation's pages: create it, its clients, their mandates; acting for a client happens under /clients/<id>/."""
 import time
+from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, refresh
@@ -12,7 +13,7 @@ from ..applications import drafts, receipt, snapshot, submission, uploads as che
 from ..casework.status import DRAFT, labels
 from ..db import get_db
 from ..definitions import Question, get_services
-from ..i18n import available_locales, office_today
+from ..i18n import available_locales, normalize_digits, office_today
 from ..journey.forms import build_form
 from ..text import canonical
 from . import reviews, store
@@ -133,6 +134,16 @@ def client(person_id):
                            mandate_kinds=MANDATE_LABELS, today=office_today().isoformat())
 
 
+def _day(value):
+    """A date field's value as an ISO date (digits of any script read as 0-9); None when empty, False when no date."""
+    if not (value or "").strip():
+        return None
+    try:
+        return date.fromisoformat(normalize_digits(value.strip())).isoformat()
+    except ValueError:
+        return False
+
+
 @bp.post("/clients/<int:person_id>/mandates")
 @login_required
 @checks.accepts_uploads(1)
@@ -141,8 +152,11 @@ def add_mandate(person_id):
     member, person = _client(person_id)
     kind, scope = request.form.get("kind"), request.form.getlist("scope")
     services = request.form.getlist("services") or None
-    valid_from = request.form.get("valid_from") or office_today().isoformat()
-    valid_until = request.form.get("valid_until") or None
+    valid_from, valid_until = _day(request.form.get("valid_from")), _day(request.form.get("valid_until"))
+    valid_from = office_today().isoformat() if valid_from is None else valid_from
+    if False in (valid_from, valid_until):   # a date in a text box (no date picker) that is no date
+        flash(_("This date does not exist. Check the day, month and year."))
+        return redirect(url_for("representation.client", person_id=person_id), code=303)
     document = None
     try:
         uploads = checks.uploaded_files()
