@@ -10,7 +10,6 @@ MAX_TEXT = 200
 MAX_LONGTEXT = 4000
 
 
-
 def too_long(limit):
     """The message for an answer longer than `limit` characters (counted: each language's plural forms)."""
     return lazy_ngettext("Your answer is too long: at most %(max)s character.",
@@ -21,6 +20,7 @@ def too_short(limit):
     """The message for an answer shorter than `limit` characters."""
     return lazy_ngettext("Enter at least %(number)s character.", "Enter at least %(number)s characters.", limit,
                          number=limit)
+
 
 class QuestionType:
     """A plain one-line text answer; the other types refine it."""

@@ -5,7 +5,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _
 from wtforms.validators import ValidationError
 
-from ..i18n import digits, money, normalize_digits
+from ..i18n import money, normalize_digits, number
 from .base import QuestionType
 
 
@@ -19,7 +19,7 @@ class Number(QuestionType):
         return int(text)
 
     def display(self, value, q):
-        return digits(str(value))
+        return number(value)
 
     def to_raw(self, value):
         return str(value)

@@ -1,6 +1,5 @@
 """An organisation's pages: create it, its clients, their mandates; acting for a client happens under /clients/<id>/."""
 import time
-from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import force_locale, refresh
@@ -15,6 +14,7 @@ from ..db import get_db
 from ..definitions import Question, get_services
 from ..i18n import available_locales, normalize_digits, office_today
 from ..journey.forms import build_form
+from ..questions import dates
 from ..text import canonical
 from . import reviews, store
 
@@ -135,12 +135,13 @@ def client(person_id):
 
 
 def _day(value):
-    """A date field's value as an ISO date (digits of any script read as 0-9); None when empty, False when no date."""
+    """A date field's value as an ISO date, read as a date question reads one (a browser without a date picker sends
+    what was typed: 2026-01-01, 01.01.2026, in any digits); None when empty, False when it is no whole date."""
     if not (value or "").strip():
         return None
     try:
-        return date.fromisoformat(normalize_digits(value.strip())).isoformat()
-    except ValueError:
+        return dates.parse(normalize_digits(value))
+    except dates.DateError:
         return False
 
 
